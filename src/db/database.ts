@@ -1,0 +1,239 @@
+/**
+ * One numbered database: the keyspace table plus the rules every command
+ * follows when it touches a key (Redis's db.c): lazy expiry on lookup,
+ * keyspace hit/miss statistics, LRU/LFU access marks, and the signals a
+ * change sends out (WATCH invalidation, keyspace notifications, wake-ups of
+ * blocked clients, memory accounting).
+ */
+import { Dict } from './dict';
+import { keyMemoryUsage } from './memory';
+import { type Value } from './values';
+
+/** What the database needs from the server around it. */
+export interface DbHost {
+  /** The command clock (ms): one value per command, as Redis's cached time. */
+  now(): number;
+  /** LRU clock / LFU bookkeeping for an access to entry `e` of `db`. */
+  touch(db: Database, e: number): void;
+  stats: { keyspaceHits: number; keyspaceMisses: number; expiredKeys: number };
+  /** A key was deleted because it expired (propagates DEL, fires "expired"). */
+  keyExpired(db: Database, key: string): void;
+  /** Keyspace notification. */
+  notify(type: number, event: string, key: string, dbid: number): void;
+  /** Key changed: invalidates WATCH. */
+  keyModified(db: Database, key: string): void;
+  /** Key created: may wake clients blocked on it. */
+  keyAdded(db: Database, key: string): void;
+  /** Databases whose in-place changes await settle() at the end of the command. */
+  readonly unsettled: Database[];
+  /** True while expired keys must not be deleted (replicas, loading). */
+  readonly expiryFrozen: boolean;
+}
+
+export class Database {
+  readonly dict = new Dict<Value>();
+  /** Sum of keyMemoryUsage over all keys, kept as keys change. */
+  usedBytes = 0;
+  /**
+   * Keys handed out for in-place change during the current command, with
+   * their size before it; settled into usedBytes when the command ends.
+   * Invariant: usedBytes counts untouched keys at their size and touched
+   * keys at their recorded size, so setters skip touched keys.
+   */
+  private touched = new Map<string, number>();
+
+  constructor(readonly id: number, readonly host: DbHost) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  // ---- lookups --------------------------------------------------------------
+
+  /** Lookup for reading: expires lazily, counts hits/misses, marks access. */
+  lookupRead(key: string, noTouch = false): Value | undefined {
+    const e = this.findLive(key);
+    if (e < 0) {
+      this.host.stats.keyspaceMisses++;
+      this.host.notify(NOTIFY_KEY_MISS, 'keymiss', key, this.id);
+      return undefined;
+    }
+    this.host.stats.keyspaceHits++;
+    if (!noTouch) this.host.touch(this, e);
+    return this.dict.values[e];
+  }
+
+  /**
+   * Lookup before changing a value in place. The caller promises to call
+   * `changed(key)` (or a setter) after changing it.
+   */
+  lookupWrite(key: string): Value | undefined {
+    const e = this.findLive(key);
+    if (e < 0) return undefined;
+    this.host.touch(this, e);
+    const v = this.dict.values[e];
+    if (!this.touched.has(key)) {
+      if (this.touched.size === 0) this.host.unsettled.push(this);
+      this.touched.set(key, keyMemoryUsage(key, v));
+    }
+    return v;
+  }
+
+  /** Lookup with no side effects but lazy expiry (TYPE-like peeks use lookupRead). */
+  peek(key: string): Value | undefined {
+    const e = this.findLive(key);
+    return e < 0 ? undefined : this.dict.values[e];
+  }
+
+  exists(key: string): boolean {
+    return this.findLive(key) >= 0;
+  }
+
+  /** Entry index of a live key (expired ones are deleted on the way), or -1. */
+  findLive(key: string): number {
+    const d = this.dict;
+    const e = d.find(key);
+    if (e < 0) return -1;
+    const at = d.getExpire(e);
+    if (at !== 0 && at <= this.host.now()) {
+      if (this.host.expiryFrozen) return -1;
+      this.deleteExpired(e);
+      return -1;
+    }
+    return e;
+  }
+
+  /** Delete an expired entry as lazy or active expiry does. */
+  deleteExpired(e: number): void {
+    const key = this.dict.keys[e];
+    if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, this.dict.values[e]);
+    this.dict.removeAt(e);
+    this.host.stats.expiredKeys++;
+    this.host.keyExpired(this, key);
+  }
+
+  // ---- writes -----------------------------------------------------------------
+
+  /**
+   * Set key to value (SET semantics): the old value is replaced and its TTL
+   * dropped unless keepTtl.
+   */
+  set(key: string, value: Value, keepTtl = false): void {
+    const d = this.dict;
+    const e = d.find(key);
+    if (e >= 0) {
+      if (!this.touched.has(key)) this.usedBytes += keyMemoryUsage(key, value) - keyMemoryUsage(key, d.values[e]);
+      d.values[e] = value;
+      if (!keepTtl) d.setExpire(e, 0);
+      this.host.touch(this, e);
+    } else {
+      this.add(key, value);
+      return;
+    }
+    this.host.keyModified(this, key);
+  }
+
+  /** Add a key known to be absent (dbAdd). */
+  add(key: string, value: Value): number {
+    const e = this.dict.insertNew(key, value);
+    this.host.touch(this, e);
+    if (!this.touched.has(key)) this.usedBytes += keyMemoryUsage(key, value);
+    this.host.keyModified(this, key);
+    this.host.keyAdded(this, key);
+    return e;
+  }
+
+  /** Replace the value of an existing key keeping its TTL (dbOverwrite). */
+  overwrite(key: string, value: Value): void {
+    this.set(key, value, true);
+  }
+
+  /** Delete a key; false when it did not exist. */
+  delete(key: string): boolean {
+    const e = this.findLive(key);
+    if (e < 0) return false;
+    if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, this.dict.values[e]);
+    this.dict.removeAt(e);
+    this.host.keyModified(this, key);
+    return true;
+  }
+
+  /** Record that a value handed out by lookupWrite was changed in place. */
+  changed(key: string): void {
+    this.host.keyModified(this, key);
+  }
+
+  /** Remove every key; returns how many there were. */
+  flush(): number {
+    const n = this.dict.size;
+    this.dict.clear();
+    this.usedBytes = 0;
+    this.touched.clear();
+    return n;
+  }
+
+  /** Settle the memory accounting of values changed in place by the last command. */
+  settle(): void {
+    if (this.touched.size === 0) return;
+    for (const [key, before] of this.touched) {
+      const e = this.dict.find(key);
+      const now = e < 0 ? 0 : keyMemoryUsage(key, this.dict.values[e]);
+      this.usedBytes += now - before;
+    }
+    this.touched.clear();
+  }
+
+  get hasUnsettled(): boolean {
+    return this.touched.size !== 0;
+  }
+
+  // ---- expiry -----------------------------------------------------------------
+
+  /** Absolute expiry in ms of a live key, 0 if none, -1 if missing. */
+  getExpire(key: string): number {
+    const e = this.findLive(key);
+    if (e < 0) return -1;
+    return this.dict.getExpire(e);
+  }
+
+  /** Set an absolute expiry (ms) on an existing key; 0 removes it. */
+  setExpire(key: string, at: number): boolean {
+    const e = this.findLive(key);
+    if (e < 0) return false;
+    this.dict.setExpire(e, at);
+    return true;
+  }
+
+  /** Random live key (RANDOMKEY), or null. */
+  randomKey(): string | null {
+    const d = this.dict;
+    // Expired keys found on the way are deleted; bounded like Redis's maxtries.
+    for (let tries = 0; tries < 100 && d.size > 0; tries++) {
+      const e = d.randomEntry();
+      const key = d.keys[e];
+      if (this.findLive(key) >= 0) return key;
+    }
+    if (d.size === 0) return null;
+    // Every key tried was expired but could not be removed (replica): return one anyway.
+    return d.keys[d.randomEntry()];
+  }
+}
+
+/** Keyspace notification classes (notify-keyspace-events letters). */
+export const NOTIFY_KEYSPACE = 1 << 0; // K
+export const NOTIFY_KEYEVENT = 1 << 1; // E
+export const NOTIFY_GENERIC = 1 << 2; // g
+export const NOTIFY_STRING = 1 << 3; // $
+export const NOTIFY_LIST = 1 << 4; // l
+export const NOTIFY_SET = 1 << 5; // s
+export const NOTIFY_HASH = 1 << 6; // h
+export const NOTIFY_ZSET = 1 << 7; // z
+export const NOTIFY_EXPIRED = 1 << 8; // x
+export const NOTIFY_EVICTED = 1 << 9; // e
+export const NOTIFY_STREAM = 1 << 10; // t
+export const NOTIFY_KEY_MISS = 1 << 11; // m
+export const NOTIFY_LOADED = 1 << 12; // module only
+export const NOTIFY_MODULE = 1 << 13; // d
+export const NOTIFY_NEW = 1 << 14; // n
+export const NOTIFY_ALL =
+  NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE; // A
