@@ -30,6 +30,8 @@ export interface Container {
   encoding(): string;
   /** Estimate of the bytes Redis would use for this value; O(1) or close. */
   memoryUsage(): number;
+  /** A deep copy (COPY, and values moved between databases). */
+  clone(): Container;
 }
 
 export type StringValue = string | number | ByteString;

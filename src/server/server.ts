@@ -21,6 +21,7 @@ import { Evictor } from './evict';
 import { activeExpireCycle } from './expire';
 import { VERSION, REDIS_VERSION } from '../version';
 import { keyspaceEventsFromString } from '../config/config';
+import type { EncodingLimits } from '../db/values';
 
 export class ServerStats {
   startTime = Date.now();
@@ -126,8 +127,30 @@ export class Server implements DbHost {
     this.installConfigHooks();
   }
 
+  /** The *-max-listpack-* style thresholds, kept current with CONFIG SET. */
+  readonly limits: EncodingLimits = {} as EncodingLimits;
+
+  private refreshLimits(): void {
+    const c = this.config;
+    const l = this.limits;
+    l.hashMaxListpackEntries = c.num('hash-max-listpack-entries');
+    l.hashMaxListpackValue = c.num('hash-max-listpack-value');
+    l.zsetMaxListpackEntries = c.num('zset-max-listpack-entries');
+    l.zsetMaxListpackValue = c.num('zset-max-listpack-value');
+    l.setMaxIntsetEntries = c.num('set-max-intset-entries');
+    l.listMaxListpackSize = c.num('list-max-listpack-size');
+    l.listCompressDepth = c.num('list-compress-depth');
+    l.streamNodeMaxBytes = c.num('stream-node-max-bytes');
+    l.streamNodeMaxEntries = c.num('stream-node-max-entries');
+  }
+
   private installConfigHooks(): void {
     const c = this.config;
+    this.refreshLimits();
+    for (const name of [
+      'hash-max-listpack-entries', 'hash-max-listpack-value', 'zset-max-listpack-entries', 'zset-max-listpack-value',
+      'set-max-intset-entries', 'list-max-listpack-size', 'list-compress-depth', 'stream-node-max-bytes', 'stream-node-max-entries',
+    ]) c.onChange(name, () => this.refreshLimits());
     c.onChange('loglevel', (v) => this.log.setLevel(v as string));
     c.onChange('notify-keyspace-events', (v) => {
       this.notifyFlags = keyspaceEventsFromString(v as string) ?? 0;

@@ -1,0 +1,6 @@
+/**
+ * bitmaps commands.
+ */
+import type { CommandDef } from './registry';
+
+export const bitmapCommands: CommandDef[] = [];

@@ -1,0 +1,6 @@
+/**
+ * client commands.
+ */
+import type { CommandDef } from './registry';
+
+export const clientCommands: CommandDef[] = [];

@@ -1,0 +1,6 @@
+/**
+ * geo commands.
+ */
+import type { CommandDef } from './registry';
+
+export const geoCommands: CommandDef[] = [];

@@ -1,0 +1,6 @@
+/**
+ * hashes commands.
+ */
+import type { CommandDef } from './registry';
+
+export const hashCommands: CommandDef[] = [];

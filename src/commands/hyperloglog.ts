@@ -1,0 +1,6 @@
+/**
+ * hyperloglog commands.
+ */
+import type { CommandDef } from './registry';
+
+export const hyperloglogCommands: CommandDef[] = [];

@@ -1,0 +1,6 @@
+/**
+ * introspection commands.
+ */
+import type { CommandDef } from './registry';
+
+export const introspectionCommands: CommandDef[] = [];

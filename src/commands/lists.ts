@@ -1,0 +1,6 @@
+/**
+ * lists commands.
+ */
+import type { CommandDef } from './registry';
+
+export const listCommands: CommandDef[] = [];

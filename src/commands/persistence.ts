@@ -1,0 +1,6 @@
+/**
+ * persistence commands.
+ */
+import type { CommandDef } from './registry';
+
+export const persistenceCommands: CommandDef[] = [];

@@ -1,0 +1,6 @@
+/**
+ * pubsub commands.
+ */
+import type { CommandDef } from './registry';
+
+export const pubsubCommands: CommandDef[] = [];

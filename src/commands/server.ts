@@ -1,0 +1,6 @@
+/**
+ * server commands.
+ */
+import type { CommandDef } from './registry';
+
+export const serverCommands: CommandDef[] = [];

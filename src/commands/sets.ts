@@ -1,0 +1,6 @@
+/**
+ * sets commands.
+ */
+import type { CommandDef } from './registry';
+
+export const setCommands: CommandDef[] = [];

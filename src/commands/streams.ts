@@ -1,0 +1,6 @@
+/**
+ * streams commands.
+ */
+import type { CommandDef } from './registry';
+
+export const streamCommands: CommandDef[] = [];

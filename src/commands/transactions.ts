@@ -1,0 +1,6 @@
+/**
+ * transactions commands.
+ */
+import type { CommandDef } from './registry';
+
+export const transactionCommands: CommandDef[] = [];

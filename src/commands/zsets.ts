@@ -1,0 +1,6 @@
+/**
+ * zsets commands.
+ */
+import type { CommandDef } from './registry';
+
+export const zsetCommands: CommandDef[] = [];
