@@ -68,7 +68,7 @@ export function is(arg: string, word: string): boolean {
 /**
  * A blocking timeout as an absolute deadline in ms, 0 for none
  * (getTimeoutFromObjectOrReply): seconds as a float, or milliseconds as an
- * integer for XREAD BLOCK. The float is truncated to whole ms as Redis casts it.
+ * integer for XREAD BLOCK. Seconds are rounded up to whole ms as Redis 7.0.15 does.
  */
 export function timeoutArg(c: Client, s: string, now: number, unit: 'seconds' | 'ms' = 'seconds'): number | null {
   let ms: number;
@@ -78,8 +78,15 @@ export function timeoutArg(c: Client, s: string, now: number, unit: 'seconds' | 
       c.error('ERR timeout is not a float or out of range');
       return null;
     }
-    // (long long)(inf) is LLONG_MIN on x86: Redis then calls it negative.
-    ms = Number.isFinite(v) ? Math.trunc(v * 1000) : -1;
+    // Redis 7.0.15: (long long)ceill(seconds * 1000); a value past the int64
+    // range (inf included) converts to LLONG_MIN on x86: "negative".
+    ms = Number.isFinite(v) ? Math.ceil(v * 1000) : -1;
+    // Whole seconds too big for a double's 53 bits: exact, as long double holds them.
+    if (Math.abs(v) >= 9007199254740.992 && Number.isFinite(v) && /^[+-]?\d+$/.test(s)) {
+      const big = BigInt(s) * 1000n;
+      ms = big >= 9223372036854775808n ? -1 : Number(big);
+    }
+    if (ms >= 9223372036854775807) ms = -1;
   } else {
     const v = parseInt64(s);
     if (v === null) {
@@ -93,10 +100,7 @@ export function timeoutArg(c: Client, s: string, now: number, unit: 'seconds' | 
     return null;
   }
   if (ms === 0) return 0;
-  if (ms > 9223372036854775807 - now) {
-    c.error('ERR timeout is out of range');
-    return null;
-  }
+  // 7.0.15 has no "timeout is out of range": a sum past int64 just never expires.
   return now + ms;
 }
 
@@ -106,7 +110,7 @@ export function replyHelp(c: Client, command: string, lines: string[]): void {
     `${command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
     ...lines,
     'HELP',
-    '    Print this help.',
+    '    Prints this help.',
   ];
   c.w.arr(all.length);
   for (const l of all) c.w.simple(l);

@@ -95,10 +95,6 @@ function hello(c: Client, argv: string[]): void {
       i += 2;
     } else if (is(argv[i], 'setname') && more >= 1) {
       setname = argv[i + 1];
-      if (!validClientName(setname)) {
-        c.error('ERR Client names cannot contain spaces, newlines or special characters.');
-        return;
-      }
       i += 1;
     } else {
       c.error(`ERR Syntax error in HELLO option '${argv[i]}'`);
@@ -116,7 +112,14 @@ function hello(c: Client, argv: string[]): void {
     c.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
     return;
   }
-  if (setname !== null) c.name = setname;
+  // The name is checked once authenticated, as clientSetName runs then.
+  if (setname !== null) {
+    if (!validClientName(setname)) {
+      c.error('ERR Client names cannot contain spaces, newlines or special characters.');
+      return;
+    }
+    c.name = setname;
+  }
   if (ver) c.resp = ver as 2 | 3;
   const w = c.w;
   w.map(7);
@@ -138,7 +141,8 @@ function hello(c: Client, argv: string[]): void {
 
 function select(c: Client, argv: string[]): void {
   const id = parseInt64(argv[1]);
-  if (id === null) {
+  // getIntFromObjectOrReply: the index must fit a C int.
+  if (id === null || id < -2147483648 || id > 2147483647) {
     c.error('ERR value is not an integer or out of range');
     return;
   }
@@ -154,26 +158,33 @@ function select(c: Client, argv: string[]): void {
   c.w.ok();
 }
 
-/** RESET: back to a fresh connection's state. */
+/**
+ * RESET (clearClientConnectionState): MONITOR, tracking, database, protocol,
+ * authentication, transaction, subscriptions, name and CLIENT REPLY OFF/SKIP
+ * back to a new connection's. CLIENT NO-EVICT stays, as in 7.0; NO-TOUCH
+ * (a 7.2 flag) is cleared as 7.2 does.
+ */
 function reset(c: Client): void {
   const s = c.server;
-  if (c.multi) c.multi = null;
-  s.unwatchAll(c);
-  s.pubsub.unsubscribeAll(c);
   if (c.monitor) {
     c.monitor = false;
     s.monitors.delete(c);
   }
+  if (c.tracking !== 0) s.tracking.disable(c);
   c.db = s.dbs[0];
   c.resp = 2;
-  c.name = '';
-  c.replyMode = ReplyMode.On;
-  c.w.muted = false;
-  c.noEvict = false;
-  c.noTouch = false;
+  c.user = 'default';
   c.authenticated = !s.authRequired();
   c.parser.limits.unauthenticated = !c.authenticated;
-  c.user = 'default';
+  s.discardTransaction(c);
+  s.pubsub.unsubscribeAll(c);
+  c.name = '';
+  c.noTouch = false;
+  // REPLY OFF and a pending SKIP end; a SKIP already silencing this very command stays.
+  if (c.replyMode === ReplyMode.Off || c.replyMode === ReplyMode.SkipNext) {
+    c.replyMode = ReplyMode.On;
+    c.w.muted = false;
+  }
   c.w.simple('RESET');
 }
 

@@ -32,8 +32,11 @@ export interface CommandMeta {
 
 export type Handler = (c: Client, argv: string[]) => void;
 
-/** Extra key positions for commands whose key specs cannot say (SORT ... STORE). */
-export type KeysProc = (argv: string[]) => number[];
+/**
+ * Key positions for commands whose key specs cannot say (SORT ... STORE). A bare
+ * position gets the first key spec's flags; a KeyRef carries its own.
+ */
+export type KeysProc = (argv: string[]) => (number | KeyRef)[];
 
 /** What a command family declares: the handler for a Redis command name. */
 export interface CommandDef {
@@ -131,7 +134,7 @@ export class Command {
    * else the key specs. null when argv does not fit the specs.
    */
   keys(argv: string[]): KeyRef[] | null {
-    if (this.keysProc) return this.keysProc(argv).map((pos) => ({ pos, flags: this.meta.keySpecs[0]?.flags ?? [] }));
+    if (this.keysProc) return this.keysProc(argv).map((k) => (typeof k === 'number' ? { pos: k, flags: this.meta.keySpecs[0]?.flags ?? [] } : k));
     const out: KeyRef[] = [];
     const argc = argv.length;
     for (const ks of this.meta.keySpecs) {
@@ -252,7 +255,7 @@ export class Registry {
   lookup(argv: string[]): Command | undefined {
     const cmd = this.get(argv[0]);
     if (!cmd || cmd.subcommands === null || argv.length === 1) return cmd;
-    return cmd.subcommands.get(argv[1].toLowerCase()) ?? (cmd.handler ? cmd : undefined);
+    return cmd.subcommands.get(argv[1].toLowerCase());
   }
 
   /** Apply rename-command: the command answers to a new name, or to none when "". */

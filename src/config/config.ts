@@ -97,6 +97,97 @@ export function keyspaceEventsToString(flags: number): string {
   return res;
 }
 
+const U64 = 1n << 64n;
+
+/** A bound of params.ts as the exact C constant (LLONG_MAX and ULLONG_MAX are not exact as numbers). */
+function exactBound(n: number): bigint {
+  if (n === LLONG_MAX) return 9223372036854775807n;
+  if (n === 18446744073709551615) return 18446744073709551615n;
+  return BigInt(n);
+}
+
+/** string2ll: canonical decimal within 64 bits, or null. */
+function string2ll(s: string): bigint | null {
+  if (!/^(0|-?[1-9]\d*)$/.test(s)) return null;
+  const v = BigInt(s);
+  if (v > 9223372036854775807n || v < -9223372036854775808n) return null;
+  return v;
+}
+
+/** memtoull: digits and an optional unit, wrapping like the C arithmetic; null when invalid. */
+function memtoull(s: string): bigint | null {
+  const m = /^(\d*)(b|k|kb|m|mb|g|gb)?$/i.exec(s);
+  if (m === null) return null;
+  const mul: Record<string, bigint> = { b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1048576n, g: 1000000000n, gb: 1073741824n };
+  let v = m[1] === '' ? 0n : BigInt(m[1]);
+  if (v >= U64) v = U64 - 1n; // strtoull saturates
+  return (v * (m[2] ? mul[m[2].toLowerCase()] : 1n)) % U64;
+}
+
+/** Numeric parameters: Redis's numericParseString and numericBoundaryCheck. */
+function parseNumeric(p: Param, raw: string): number {
+  let ll: bigint | null = null;
+  if (p.memory) {
+    const u = memtoull(raw);
+    if (u !== null) ll = BigInt.asIntN(64, u);
+  }
+  if (ll === null && p.percent && raw.length > 1 && raw.endsWith('%')) {
+    const v = string2ll(raw.slice(0, -1));
+    if (v !== null && v >= 0n) ll = -v;
+  }
+  if (ll === null && p.octal) {
+    if (/^[0-7]+$/.test(raw)) ll = BigInt('0o' + raw);
+  }
+  if (ll === null && !p.memory && !p.percent && !p.octal) ll = string2ll(raw);
+  if (ll === null) {
+    if (p.memory && p.percent) throw new ConfigError('argument must be a memory or percent value');
+    if (p.memory) throw new ConfigError('argument must be a memory value');
+    throw new ConfigError("argument couldn't be parsed into an integer");
+  }
+  const min = exactBound(p.min!), max = exactBound(p.max!);
+  if (p.max === 18446744073709551615) {
+    // Unsigned long long parameters compare the value as unsigned.
+    const ull = BigInt.asUintN(64, ll);
+    if (ull > max || ull < min) throw new ConfigError(`argument must be between ${min} and ${max} inclusive`);
+    return Number(ull);
+  }
+  if (p.percent && ll < 0n) {
+    if (ll < min) throw new ConfigError(`percentage argument must be less or equal to ${-min}`);
+  } else if (ll > max || ll < min) {
+    if (p.octal) throw new ConfigError(`argument must be between ${min.toString(8)} and ${max.toString(8)} inclusive`);
+    throw new ConfigError(`argument must be between ${min} and ${max} inclusive`);
+  }
+  return Number(ll);
+}
+
+/** proc-title-template: sdstemplate's syntax over the known variables, expanding to something. */
+function validProcTitle(t: string): boolean {
+  const vars: Record<string, string> = { title: '', 'listen-addr': '*:0', 'server-mode': '', port: '0', 'tls-port': '0', unixsocket: '', 'config-file': '' };
+  let out = '';
+  let p = 0;
+  while (p < t.length) {
+    const sv = t.indexOf('{', p);
+    if (sv < 0) {
+      out += t.slice(p);
+      break;
+    }
+    out += t.slice(p, sv);
+    if (sv + 1 >= t.length) return false;
+    if (t[sv + 1] === '{') {
+      out += '{';
+      p = sv + 2;
+      continue;
+    }
+    const ev = t.indexOf('}', sv + 1);
+    if (ev < 0) return false;
+    const name = t.slice(sv + 1, ev);
+    if (!(name in vars)) return false;
+    out += vars[name];
+    p = ev + 1;
+  }
+  return out.length > 0;
+}
+
 /** Parse a value for param p (as given to CONFIG SET or in a config file). */
 export function parseValue(p: Param, raw: string): ConfigValue {
   switch (p.type) {
@@ -106,38 +197,28 @@ export function parseValue(p: Param, raw: string): ConfigValue {
       if (v === 'no') return false;
       throw new ConfigError("argument must be 'yes' or 'no'");
     }
-    case 'int': {
-      let n: number | null;
-      if (p.percent && raw.endsWith('%')) {
-        const pct = /^\d+$/.test(raw.slice(0, -1)) ? Number(raw.slice(0, -1)) : NaN;
-        if (!Number.isFinite(pct)) throw new ConfigError('argument must be a memory or percent value');
-        n = -pct;
-        if (n < p.min!) throw new ConfigError(`argument must be between ${fmtBound(p.min!)} and ${fmtBound(p.max!)} inclusive`);
-        return n;
-      }
-      if (p.memory) {
-        n = parseMemory(raw);
-        if (n === null) throw new ConfigError(p.percent ? 'argument must be a memory or percent value' : 'argument must be a memory value');
-      } else if (p.octal) {
-        n = /^[0-7]+$/.test(raw) ? parseInt(raw, 8) : null;
-        if (n === null) throw new ConfigError("argument couldn't be parsed into an integer");
-      } else {
-        n = /^-?\d+$/.test(raw) && !/^-?0\d/.test(raw) ? Number(raw) : null;
-        if (n === null || !Number.isFinite(n)) throw new ConfigError("argument couldn't be parsed into an integer");
-      }
-      if (n < p.min! || n > p.max!) {
-        throw new ConfigError(`argument must be between ${fmtBound(p.min!)} and ${fmtBound(p.max!)} inclusive`);
-      }
-      return n;
-    }
+    case 'int':
+      return parseNumeric(p, raw);
     case 'enum': {
       const parts = p.flagsEnum ? raw.toLowerCase().split(/\s+/).filter(Boolean) : [raw.toLowerCase()];
       if (parts.length === 0 || parts.some((x) => !p.values!.includes(x)) || (!p.flagsEnum && parts.length !== 1)) {
         throw new ConfigError(`argument(s) must be one of the following: ${p.values!.join(', ')}`);
       }
+      if (p.flagsEnum && parts.includes('save') && parts.includes('nosave')) {
+        throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously");
+      }
+      if (p.flagsEnum) {
+        // A bit set printed in declaration order; "default" is the empty set.
+        const set = p.values!.filter((x) => x !== 'default' && parts.includes(x));
+        return set.length === 0 ? 'default' : set.join(' ');
+      }
       return parts.join(' ');
     }
     case 'string':
+      if (p.name === 'proc-title-template' && !validProcTitle(raw)) throw new ConfigError('template format is invalid or contains unknown variables');
+      if (p.name === 'cluster-announce-hostname' && !/^[A-Za-z0-9.-]*$/.test(raw)) {
+        throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots');
+      }
       return raw;
     case 'special':
       return parseSpecial(p.name, raw);
@@ -181,13 +262,18 @@ function parseSpecial(name: string, raw: string): ConfigValue {
       return parts.map(Number).join(' ');
     }
     case 'latency-tracking-info-percentiles': {
-      const parts = raw.split(/\s+/).filter(Boolean);
+      // Split on single spaces: empty tokens are invalid, an empty value is an empty list.
+      const parts = raw === '' ? [] : raw.split(' ');
+      const out: string[] = [];
       for (const x of parts) {
-        const v = Number(x);
-        if (x === '' || !Number.isFinite(v)) throw new ConfigError('latency-tracking-info-percentiles parameters should be a list of doubles');
+        const v = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(x) ? Number(x) : NaN;
+        if (!Number.isFinite(v)) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
         if (v < 0 || v > 100) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
+        let f = v.toFixed(6);
+        if (f.includes('.')) f = f.replace(/0+$/, '').replace(/\.$/, '');
+        out.push(f);
       }
-      return parts.map((x) => String(Number(x))).join(' ');
+      return out.join(' ');
     }
     case 'bind': {
       const parts = raw.split(/\s+/).filter(Boolean);
@@ -215,6 +301,7 @@ export function formatValue(p: Param, v: ConfigValue): string {
     case 'int':
       if (p.percent && (v as number) < 0) return `${-(v as number)}%`;
       if (p.octal) return (v as number).toString(8);
+      if ((v as number) >= 2 ** 63) return (v as number) >= 2 ** 64 ? '18446744073709551615' : (v as number) === 2 ** 63 ? '9223372036854775807' : BigInt(v as number).toString();
       return String(v);
     default:
       return String(v);
@@ -238,6 +325,9 @@ export class Config {
   }
 
   get(name: string): ConfigValue {
+    // Internal callers use canonical names: one Map lookup on the hot path.
+    const fast = this.values.get(name);
+    if (fast !== undefined) return fast;
     const p = lookupParam(name);
     if (!p) throw new Error(`unknown config ${name}`);
     return this.values.get(p.name)!;
@@ -266,7 +356,7 @@ export class Config {
   setRaw(name: string, raw: string): void {
     const p = lookupParam(name);
     if (!p) throw new ConfigError('Bad directive or wrong number of arguments');
-    this.values.set(p.name, parseValue(p, raw));
+    this.values.set(p.name, this.merged(p, parseValue(p, raw)));
     this.explicit.add(p.name);
   }
 
@@ -275,22 +365,37 @@ export class Config {
    * Throws ConfigError carrying the full Redis error text.
    */
   setMany(pairs: [string, string][], allowProtected: boolean): void {
+    // First pass, as configSetCommand: the first unknown name, immutable or
+    // protected parameter, or repeated entry fails the whole command. An alias
+    // is its own entry, so "name" and its alias together are not duplicates.
     const seen = new Set<string>();
-    const parsed: [Param, ConfigValue][] = [];
+    let unknown: string | null = null;
+    let failure: ConfigError | null = null;
     for (const [name] of pairs) {
-      if (!lookupParam(name)) throw new ConfigError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
+      const p = lookupParam(name);
+      if (!p) {
+        if (unknown === null && failure === null) unknown = name;
+        continue;
+      }
+      if (unknown !== null || failure !== null) continue;
+      const fail = (why: string) => new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`);
+      if (p.immutable) failure = fail("can't set immutable config");
+      else if (p.protected && !allowProtected) failure = fail("can't set protected config");
+      else {
+        const entry = name.toLowerCase();
+        if (seen.has(entry)) failure = fail('duplicate parameter');
+        seen.add(entry);
+      }
     }
+    if (unknown !== null) throw new ConfigError(`ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`);
+    if (failure !== null) throw failure;
+    const parsed: [Param, ConfigValue][] = [];
     for (const [name, raw] of pairs) {
       const p = lookupParam(name)!;
-      const fail = (why: string) => new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`);
-      if (p.immutable) throw fail("can't set immutable config");
-      if (p.protected && !allowProtected) throw fail("can't set protected config");
-      if (seen.has(p.name)) throw fail('duplicate parameter');
-      seen.add(p.name);
       try {
-        parsed.push([p, parseValue(p, raw)]);
+        parsed.push([p, this.merged(p, parseValue(p, raw), parsed)]);
       } catch (e) {
-        if (e instanceof ConfigError) throw fail(e.message);
+        if (e instanceof ConfigError) throw new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${name.toLowerCase()}') - ${e.message}`);
         throw e;
       }
     }
@@ -309,11 +414,29 @@ export class Config {
             this.values.set(pj.name, old[j]);
             for (const h of this.hooks.get(pj.name) ?? []) h(old[j], parsed[j][1]);
           }
-          throw new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${pairs[i][0]}') - ${err}`);
+          throw new ConfigError(`ERR CONFIG SET failed (possibly related to argument '${pairs[i][0].toLowerCase()}') - ${err}`);
         }
       }
       // A hook may adjust the value (hz clamps, repl-backlog-size minimum).
     }
+  }
+
+  /**
+   * client-output-buffer-limit only changes the classes it names: merge with
+   * the current value (or the one set earlier in the same CONFIG SET).
+   */
+  private merged(p: Param, v: ConfigValue, earlier: [Param, ConfigValue][] = []): ConfigValue {
+    if (p.name !== 'client-output-buffer-limit') return v;
+    let cur = this.values.get(p.name) as string;
+    for (const [q, w] of earlier) if (q.name === p.name) cur = w as string;
+    const classes = new Map<string, string>();
+    const put = (text: string) => {
+      const parts = text.split(' ').filter(Boolean);
+      for (let i = 0; i + 3 < parts.length; i += 4) classes.set(parts[i], parts.slice(i + 1, i + 4).join(' '));
+    };
+    put(cur);
+    put(v as string);
+    return ['normal', 'slave', 'pubsub'].map((c) => `${c} ${classes.get(c) ?? '0 0 0'}`).join(' ');
   }
 
   /** Store a value a hook corrected (e.g. hz clamped to 500). */

@@ -9,6 +9,13 @@ import { writeLatin1 } from '../protocol/latin1';
 export class ByteString {
   buf: Buffer;
   length: number;
+  /**
+   * Set for a value Redis would hold as an "embstr" that a plain string
+   * cannot stand for: INCRBYFLOAT's integer-looking results (a plain string
+   * holding a canonical integer reports "int"). Editing such a value in place
+   * makes it raw, as dbUnshareStringValue does.
+   */
+  embstr = false;
 
   constructor(init: string | Buffer, capacity = 0) {
     const n = typeof init === 'string' ? init.length : init.length;
@@ -35,6 +42,13 @@ export class ByteString {
     const at = this.length;
     this.ensureLength(at + s.length);
     writeLatin1(this.buf, s, at);
+  }
+
+  /** A copy with the same bytes and encoding (dupStringObject), without spare room. */
+  clone(): ByteString {
+    const c = new ByteString(this.buf.subarray(0, this.length));
+    c.embstr = this.embstr;
+    return c;
   }
 
   toString(): string {

@@ -31,7 +31,8 @@ export interface DbHost {
 }
 
 export class Database {
-  readonly dict = new Dict<Value>();
+  /** Not readonly only for SWAPDB (swapData). */
+  dict = new Dict<Value>();
   /** Sum of keyMemoryUsage over all keys, kept as keys change. */
   usedBytes = 0;
   /**
@@ -52,15 +53,21 @@ export class Database {
 
   /** Lookup for reading: expires lazily, counts hits/misses, marks access. */
   lookupRead(key: string, noTouch = false): Value | undefined {
+    const e = this.lookupReadEntry(key, noTouch);
+    return e < 0 ? undefined : this.dict.values[e];
+  }
+
+  /** lookupRead returning the entry index (-1 when missing), for TTL-like reads. */
+  lookupReadEntry(key: string, noTouch = false): number {
     const e = this.findLive(key);
     if (e < 0) {
       this.host.stats.keyspaceMisses++;
       this.host.notify(NOTIFY_KEY_MISS, 'keymiss', key, this.id);
-      return undefined;
+      return -1;
     }
     this.host.stats.keyspaceHits++;
     if (!noTouch) this.host.touch(this, e);
-    return this.dict.values[e];
+    return e;
   }
 
   /**
@@ -140,6 +147,7 @@ export class Database {
     if (!this.touched.has(key)) this.usedBytes += keyMemoryUsage(key, value);
     this.host.keyModified(this, key);
     this.host.keyAdded(this, key);
+    this.host.notify(NOTIFY_NEW, 'new', key, this.id);
     return e;
   }
 
@@ -204,18 +212,39 @@ export class Database {
     return true;
   }
 
-  /** Random live key (RANDOMKEY), or null. */
+  /**
+   * Random live key (RANDOMKEY), or null. As dbRandomKey: expired keys met on
+   * the way are deleted, so the loop ends. Only when they cannot be deleted
+   * (expiry frozen, e.g. a replica) and every key has a TTL, it gives up after
+   * 100 tries and returns a key that may be logically expired.
+   */
   randomKey(): string | null {
     const d = this.dict;
-    // Expired keys found on the way are deleted; bounded like Redis's maxtries.
-    for (let tries = 0; tries < 100 && d.size > 0; tries++) {
+    const allVolatile = d.size === d.volatileSize;
+    for (let tries = 100; d.size > 0; ) {
       const e = d.randomEntry();
       const key = d.keys[e];
+      if (d.getExpire(e) === 0) return key;
+      if (this.host.expiryFrozen && allVolatile && --tries === 0) return key;
       if (this.findLive(key) >= 0) return key;
     }
-    if (d.size === 0) return null;
-    // Every key tried was expired but could not be removed (replica): return one anyway.
-    return d.keys[d.randomEntry()];
+    return null;
+  }
+
+  /**
+   * SWAPDB: exchange the data (table, TTLs, memory count) with another
+   * database. Clients, blocked clients and WATCHed keys stay with their
+   * database number, as in Redis; the caller signals them.
+   */
+  swapData(other: Database): void {
+    this.settle();
+    other.settle();
+    const d = this.dict;
+    this.dict = other.dict;
+    other.dict = d;
+    const u = this.usedBytes;
+    this.usedBytes = other.usedBytes;
+    other.usedBytes = u;
   }
 }
 

@@ -77,6 +77,11 @@ export class Dict<V> {
   private volatile: Int32Array | null = null;
   private volatilePos: Int32Array | null = null;
   private volatileCount = 0;
+  /**
+   * Expiries past 2^53 ms (PEXPIREAT up to LLONG_MAX is legal), kept exact by
+   * entry index; `expires` holds them rounded, which is all the hot paths need.
+   */
+  private bigExpires: Map<number, bigint> | null = null;
 
   private table0: Int32Array;
   private table1: Int32Array | null = null;
@@ -173,6 +178,14 @@ export class Dict<V> {
     this.unlink(e, this.hashes[e]);
     if (this.expires !== null && this.expires[e] !== 0) this.dropVolatile(e);
     const last = this.size - 1;
+    if (this.bigExpires !== null) {
+      this.bigExpires.delete(e);
+      const b = this.bigExpires.get(last);
+      if (b !== undefined) {
+        this.bigExpires.delete(last);
+        this.bigExpires.set(e, b);
+      }
+    }
     if (e !== last) {
       // Re-point whatever referenced `last` at e.
       const h = this.hashes[last];
@@ -214,6 +227,7 @@ export class Dict<V> {
     this.volatile = null;
     this.volatilePos = null;
     this.volatileCount = 0;
+    this.bigExpires = null;
     this.table0 = new Int32Array(MIN_BUCKETS).fill(NONE);
     this.table1 = null;
     this.rehashIdx = -1;
@@ -233,6 +247,7 @@ export class Dict<V> {
 
   /** Set the absolute expiry (ms) of entry e; 0 removes it. */
   setExpire(e: number, at: number): void {
+    if (this.bigExpires !== null) this.bigExpires.delete(e);
     if (at === 0) {
       if (this.expires !== null && this.expires[e] !== 0) {
         this.dropVolatile(e);
@@ -247,6 +262,25 @@ export class Dict<V> {
       this.volatilePos![e] = vp;
     }
     this.expires![e] = at;
+  }
+
+  /** The exact expiry of entry e: a bigint only past 2^53 ms, else as getExpire. */
+  getExpireExact(e: number): number | bigint {
+    if (this.bigExpires !== null) {
+      const b = this.bigExpires.get(e);
+      if (b !== undefined) return b;
+    }
+    return this.getExpire(e);
+  }
+
+  /** setExpire with an exact value (EXPIRE family, RENAME, MOVE, COPY). */
+  setExpireExact(e: number, at: number | bigint): void {
+    if (typeof at === 'number') {
+      this.setExpire(e, at);
+      return;
+    }
+    this.setExpire(e, Number(at));
+    if (at > 9007199254740991n) (this.bigExpires ??= new Map()).set(e, at);
   }
 
   /** A uniformly random entry index that has an expiry, or -1. */
@@ -447,6 +481,25 @@ export class Dict<V> {
   rehashFor(ms: number): void {
     const until = Date.now() + ms;
     while (this.rehashIdx !== -1 && Date.now() < until) this.rehashStep(100);
+  }
+
+  /**
+   * Chain statistics of each bucket array (DEBUG HTSTATS): table size, and
+   * how many buckets hold chains of each length. table1 only while rehashing.
+   */
+  chainStats(): { size: number; chains: number[] }[] {
+    const out: { size: number; chains: number[] }[] = [];
+    for (const t of this.table1 === null ? [this.table0] : [this.table0, this.table1]) {
+      const chains: number[] = [];
+      const from = t === this.table0 && this.table1 !== null ? Math.max(0, this.rehashIdx) : 0;
+      for (let b = 0; b < t.length; b++) {
+        let len = 0;
+        if (b >= from) for (let e = t[b]; e !== NONE; e = this.next[e]) len++;
+        chains[len] = (chains[len] ?? 0) + 1;
+      }
+      out.push({ size: t.length, chains });
+    }
+    return out;
   }
 
   /** Bucket count of the main table (DEBUG HTSTATS-style introspection). */

@@ -39,9 +39,15 @@ const DICT_ENTRY = 24;
 /** What a string value costs (objectComputeSize for OBJ_STRING). */
 export function stringValueSize(v: string | number | ByteString): number {
   if (typeof v === 'number') return ROBJ;
-  if (v instanceof ByteString) return ROBJ + allocSize(sdsHeader(v.capacity) + v.capacity + 1);
+  if (v instanceof ByteString) {
+    if (v.embstr) return allocSize(ROBJ + 3 + v.length + 1);
+    return ROBJ + allocSize(sdsHeader(v.capacity) + v.capacity + 1);
+  }
   const n = v.length;
-  if (n <= 20 && isCanonicalInt(v)) return ROBJ;
+  if (n <= 20 && n > 0) {
+    const c = v.charCodeAt(0);
+    if (((c >= 48 && c <= 57) || c === 45) && isCanonicalInt(v)) return ROBJ;
+  }
   if (n <= 44) return allocSize(ROBJ + 3 + n + 1); // embstr: object and sds in one allocation
   return ROBJ + sdsAlloc(n);
 }

@@ -72,7 +72,7 @@ export function storeString(s: string): StringValue {
 /** OBJECT ENCODING of a string value. */
 export function stringEncoding(v: StringValue): string {
   if (typeof v === 'number') return 'int';
-  if (v instanceof ByteString) return 'raw';
+  if (v instanceof ByteString) return v.embstr ? 'embstr' : 'raw';
   if (v.length <= 20 && isCanonicalInt(v)) return 'int';
   return v.length <= 44 ? 'embstr' : 'raw';
 }

@@ -19,6 +19,12 @@ export class Blocking {
   private readySet = new Set<string>();
   /** Number of blocked clients. */
   count = 0;
+  /**
+   * While handleReady re-runs a blocked command: the key that became ready.
+   * Redis serves a waiter from that key only (not from an earlier key of its
+   * list), and skips it when the key holds another type.
+   */
+  readyKey: string | null = null;
   private seq = 0;
 
   constructor(private server: Server) {}
@@ -50,10 +56,7 @@ export class Blocking {
       if (!list) m.set(k, (list = []));
       if (!list.includes(c)) list.push(c);
     }
-    if (deadline > 0) {
-      const ms = Math.max(0, deadline - Date.now());
-      st.timer = setTimeout(() => this.timeout(c), ms);
-    }
+    if (deadline > 0) this.armTimer(c, st);
   }
 
   /** A key may now serve waiters (called when a key is created, XADD, etc.). */
@@ -84,7 +87,9 @@ export class Blocking {
           const prevDb = c.db;
           c.db = st.db;
           c.reprocessing = true;
+          this.readyKey = key;
           server.call(c, st.cmd, st.argv);
+          this.readyKey = null;
           c.reprocessing = false;
           if (c.db === st.db) c.db = prevDb;
           if (!c.justBlocked) {
@@ -99,10 +104,20 @@ export class Blocking {
     if (server.pendingClients.length > 0) server.flushPending();
   }
 
+  /** setTimeout caps delays at 2^31-1 ms: longer waits re-arm when that fires. */
+  private armTimer(c: Client, st: BlockState): void {
+    const ms = Math.max(0, st.deadline - Date.now());
+    st.timer = setTimeout(() => this.timeout(c), Math.min(ms, 0x7fffffff));
+  }
+
   private timeout(c: Client): void {
     const st = c.blocked;
     if (st === null) return;
     st.timer = null;
+    if (st.deadline - Date.now() > 1000) {
+      this.armTimer(c, st);
+      return;
+    }
     this.unblock(c, false);
     st.onTimeout(c);
     this.server.recordCall(c, st.cmd, st.argv, 0, false);

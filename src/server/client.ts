@@ -20,6 +20,11 @@ export const enum ReplyMode {
   Skip,
 }
 
+/** CLIENT PAUSE kinds (client_pause_type): a pause only moves up this order. */
+export const PAUSE_OFF = 0;
+export const PAUSE_WRITE = 1;
+export const PAUSE_ALL = 2;
+
 /** A client parked by a blocking command until a key is ready or it times out. */
 export interface BlockState {
   /** Keys waited on, in the database the client was in. */
@@ -44,6 +49,15 @@ export interface MultiState {
   dirty: boolean;
 }
 
+/** One WATCHed key of a client (Redis's watchedKey). */
+export interface WatchedKey {
+  db: Database;
+  key: string;
+  client: Client;
+  /** The key existed but was already logically expired when WATCHed. */
+  expired: boolean;
+}
+
 export class Client {
   readonly id: number;
   readonly parser: RequestParser;
@@ -63,9 +77,15 @@ export class Client {
   cmd: Command | null = null;
   argv: string[] = [];
   multi: MultiState | null = null;
-  /** WATCHed keys: "dbid\0key" entries; set when any changed. */
-  watched: Map<string, Database> | null = null;
+  /** WATCHed keys by "dbid:key"; watchDirty is set when any changed. */
+  watched: Map<string, WatchedKey> | null = null;
   watchDirty = false;
+  /** CLIENT TRACKING state: TRACKING_* bits (server/tracking.ts), redirect id, BCAST prefixes. */
+  tracking = 0;
+  trackingRedirect = 0;
+  trackingPrefixes: Set<string> | null = null;
+  /** Parked by CLIENT PAUSE: the command waits for the unpause. */
+  postponed = false;
   blocked: BlockState | null = null;
   /** Set by block() during the current call: the command waits, it has not run. */
   justBlocked = false;
@@ -164,6 +184,8 @@ export class Client {
   /** Resume reading after being unblocked: commands that arrived meanwhile run now. */
   resume(): void {
     if (this.closed) return;
+    // The blocked command is complete now: its per-command state ends (resetClient).
+    if (this.replyMode !== ReplyMode.On || this.tracking !== 0) this.server.resetClient(this);
     this.onData(Buffer.alloc(0));
   }
 
@@ -180,6 +202,7 @@ export class Client {
     if (this.w.len > 0 && this.socket !== null) {
       const out = this.w.take();
       this.server.stats.netOutputBytes += out.length;
+      this.server.stats.totalWritesProcessed++;
       this.socket.write(out);
     } else if (this.w.len > 0) {
       this.w.take();
@@ -197,19 +220,25 @@ export class Client {
     }
   }
 
-  /** Flags as CLIENT LIST shows them. */
+  /** Flags as CLIENT LIST shows them, in Redis's order. */
   flagString(): string {
     let f = '';
-    if (this.isMaster) f += 'M';
     if (this.monitor) f += 'O';
+    if (this.isMaster) f += 'M';
     if (this.channels.size + this.patterns.size + this.shardChannels.size > 0) f += 'P';
     if (this.multi) f += 'x';
     if (this.blocked) f += 'b';
+    const t = this.tracking;
+    if (t !== 0) {
+      if (t & 1) f += 't';
+      if (t & 64) f += 'R';
+      if (t & 2) f += 'B';
+    }
     if (this.watchDirty) f += 'd';
     if (this.closeAfterReply) f += 'c';
+    if (this.killed) f += 'A';
     if (this.noEvict) f += 'e';
     if (this.noTouch) f += 'T';
-    if (this.socket === null) f += ''; // internal clients have no flag of their own
     return f === '' ? 'N' : f;
   }
 
@@ -227,12 +256,13 @@ export class Client {
       `ssub=${this.shardChannels.size} multi=${multi} qbuf=${qbuf} qbuf-free=${qbuf > 0 ? 20474 - (qbuf % 20474) : 0} ` +
       `argv-mem=${this.argvMem()} multi-mem=${this.multiMem()} rbs=${this.w.buf.length} rbp=${Math.min(this.w.buf.length, 16384)} ` +
       `obl=${this.w.len} oll=0 omem=${omem} tot-mem=${this.totalMem()} events=${events} cmd=${this.lastCmd} ` +
-      `user=${this.user} redir=-1 resp=${this.resp}` +
-      (this.libName || this.libVer ? '' : '')
+      `user=${this.user} redir=${this.tracking & 1 ? this.trackingRedirect : -1} resp=${this.resp}`
     );
   }
 
+  /** Arguments of the command being run (or waiting, when blocked); 0 between commands. */
   private argvMem(): number {
+    if (this.server.current !== this && this.blocked === null) return 0;
     let n = 0;
     for (const a of this.argv) n += a.length;
     return n;

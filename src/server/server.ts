@@ -6,19 +6,22 @@
  */
 import * as net from 'net';
 import * as os from 'os';
+import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import { Config, type ConfigValue } from '../config/config';
-import { Registry, type Command, CMD_WRITE, CMD_DENYOOM, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PROTECTED, CMD_SKIP_MONITOR, CMD_ADMIN, CMD_SKIP_SLOWLOG, CMD_LOADING, CMD_STALE, CMD_BLOCKING, CMD_PUBSUB } from '../commands/registry';
+import { Registry, type Command, CMD_MAY_REPLICATE, CMD_FAST, CMD_READONLY, CMD_WRITE, CMD_DENYOOM, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PROTECTED, CMD_SKIP_MONITOR, CMD_ADMIN, CMD_SKIP_SLOWLOG, CMD_LOADING, CMD_STALE, CMD_BLOCKING, CMD_PUBSUB } from '../commands/registry';
 import { allCommands } from '../commands';
 import { Database, type DbHost, NOTIFY_EXPIRED, NOTIFY_GENERIC, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE } from '../db/database';
-import { Client, ReplyMode } from './client';
+import { Client, ReplyMode, PAUSE_OFF, PAUSE_ALL, type WatchedKey } from './client';
 import { Logger } from './log';
 import { PubSub } from './pubsub';
 import { Blocking } from './blocking';
+import { Tracking, TRACKING_CACHING } from './tracking';
 import { SlowLog } from './slowlog';
 import { Evictor } from './evict';
 import { activeExpireCycle } from './expire';
+import { LatencyHistogram, LatencyMonitor } from './latency';
 import { VERSION, REDIS_VERSION } from '../version';
 import { keyspaceEventsFromString } from '../config/config';
 import type { EncodingLimits } from '../db/values';
@@ -58,6 +61,22 @@ export class ServerStats {
   totalWritesProcessed = 0;
   clientQbufLimitDisconnections = 0;
   clientOutbufLimitDisconnections = 0;
+  /** used_memory_peak and when it was reached. */
+  peakMemory = 0;
+  peakTime = 0;
+  /** Largest client input/output buffers per second over the last 8 seconds (client_recent_max_*_buffer). */
+  recentInput = [0, 0, 0, 0, 0, 0, 0, 0];
+  recentOutput = [0, 0, 0, 0, 0, 0, 0, 0];
+  recentSecond = 0;
+
+  /** CONFIG RESETSTAT: counters back to zero (resetServerStats). */
+  reset(): void {
+    const keep = new ServerStats();
+    keep.startTime = this.startTime;
+    keep.peakMemory = this.peakMemory;
+    keep.peakTime = this.peakTime;
+    Object.assign(this, keep);
+  }
 }
 
 /** Options for startServer: config directives by name (port, dir, maxmemory...). */
@@ -76,9 +95,24 @@ export class Server implements DbHost {
   readonly runId = crypto.randomBytes(20).toString('hex');
   readonly pubsub: PubSub;
   readonly blocking: Blocking;
+  /** Client side caching (CLIENT TRACKING). */
+  readonly tracking: Tracking;
   readonly slowlog: SlowLog;
   readonly evictor: Evictor;
   readonly monitors = new Set<Client>();
+  /** LATENCY LATEST/HISTORY/DOCTOR events. */
+  readonly latency = new LatencyMonitor();
+  /** Per-command latency histograms (latency-tracking), by full name. */
+  readonly latencyHistograms = new Map<Command, LatencyHistogram>();
+  /** Replication ids (INFO replication, DEBUG CHANGE-REPL-ID). */
+  replId = crypto.randomBytes(20).toString('hex');
+  replId2 = '0'.repeat(40);
+  /** DEBUG SET-ACTIVE-EXPIRE 0 stops the cron's expiry cycle. */
+  activeExpireEnabled = true;
+  /** DEBUG PAUSE-CRON 1 stops the cron. */
+  cronPaused = false;
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements at least this large would get a plain quicklist node. */
+  quicklistPackedThreshold = 1 << 30;
   /** Changes since the last save (rdb_changes_since_last_save). */
   dirty = 0;
   lastSave = Math.floor(Date.now() / 1000);
@@ -99,7 +133,8 @@ export class Server implements DbHost {
   private closing: Promise<void> | null = null;
   /** True when closing is complete; embedders await close(). */
   shutdownRequested = false;
-  readonly expiryFrozen = false;
+  /** True while expired keys must not be deleted: CLIENT PAUSE (later replicas, loading). */
+  expiryFrozen = false;
   /** Listeners for every change that must reach AOF and replicas. */
   readonly propagators: ((dbid: number, argv: string[]) => void)[] = [];
   private propagateDb = -1;
@@ -120,12 +155,17 @@ export class Server implements DbHost {
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
     this.pubsub = new PubSub(this);
     this.blocking = new Blocking(this);
+    this.tracking = new Tracking(this);
     this.slowlog = new SlowLog(this);
     this.evictor = new Evictor(this);
     this.notifyFlags = keyspaceEventsFromString(this.config.str('notify-keyspace-events')) ?? 0;
     this.lruClock = lruClockNow();
     this.installConfigHooks();
+    this.maxmemory = this.config.num('maxmemory');
   }
+
+  /** maxmemory, read on every command. */
+  maxmemory = 0;
 
   /** The *-max-listpack-* style thresholds, kept current with CONFIG SET. */
   readonly limits: EncodingLimits = {} as EncodingLimits;
@@ -164,6 +204,7 @@ export class Server implements DbHost {
       if ((v as number) < 16384) c.correct('repl-backlog-size', 16384);
     });
     c.onChange('maxmemory', (v) => {
+      this.maxmemory = v as number;
       const used = this.usedMemory();
       if ((v as number) > 0 && (v as number) < used) {
         this.log.warning(
@@ -184,6 +225,29 @@ export class Server implements DbHost {
       void this.rebind(v as number, old as number);
     });
     c.onChange('maxclients', () => undefined);
+    c.onChange('dir', (v) => {
+      // Redis chdir()s; Cinnabar keeps the absolute path (several servers may share a process).
+      const abs = path.resolve(v as string);
+      try {
+        if (!fs.statSync(abs).isDirectory()) return 'Not a directory';
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
+      }
+      c.correct('dir', abs);
+    });
+    // No TLS in Cinnabar: enabling it fails as Redis fails without usable certificates.
+    const noTls = (v: ConfigValue) => (v ? 'Unable to update TLS configuration. Check server logs.' : undefined);
+    c.onChange('tls-replication', noTls);
+    c.onChange('tls-cluster', noTls);
+    c.onChange('tls-port', noTls);
+    this.latencyTracking = c.bool('latency-tracking');
+    this.latencyThreshold = c.num('latency-monitor-threshold');
+    c.onChange('latency-tracking', (v) => {
+      this.latencyTracking = v as boolean;
+    });
+    c.onChange('latency-monitor-threshold', (v) => {
+      this.latencyThreshold = v as number;
+    });
   }
 
   // ---- DbHost -------------------------------------------------------------
@@ -201,7 +265,7 @@ export class Server implements DbHost {
 
   keyExpired(db: Database, key: string): void {
     this.notify(NOTIFY_EXPIRED, 'expired', key, db.id);
-    this.keyModified(db, key);
+    this.keyModified(db, key, null);
     this.propagate(db.id, [this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   }
 
@@ -212,9 +276,11 @@ export class Server implements DbHost {
     if (this.blocking.count !== 0) this.blocking.signalReady(db, key);
   }
 
-  keyModified(db: Database, key: string): void {
+  /** signalModifiedKey: WATCH and client side caching. modifier defaults to the running client. */
+  keyModified(db: Database, key: string, modifier?: Client | null): void {
     this.dirty++;
     if (this.watchedKeys !== 0) this.touchWatched(db, key);
+    if (this.tracking.clients !== 0) this.tracking.invalidateKey(key, modifier === undefined ? this.current : modifier);
   }
 
   notify(type: number, event: string, key: string, dbid: number): void {
@@ -226,26 +292,60 @@ export class Server implements DbHost {
 
   // ---- WATCH --------------------------------------------------------------
 
-  /** Watched keys by "dbid:key" -> clients. */
-  readonly watchers = new Map<string, Set<Client>>();
+  /** Watched keys by "dbid:key" -> the clients' entries. */
+  readonly watchers = new Map<string, WatchedKey[]>();
   watchedKeys = 0;
 
-  touchWatched(db: Database, key: string): void {
-    const set = this.watchers.get(db.id + ':' + key);
-    if (set === undefined) return;
-    for (const c of set) c.watchDirty = true;
+  /** The key is in the table but logically expired (keyIsExpired). */
+  private keyIsExpired(db: Database, key: string): boolean {
+    const e = db.dict.find(key);
+    if (e < 0) return false;
+    const at = db.dict.getExpire(e);
+    return at !== 0 && at <= this.cmdTime;
   }
 
-  /** Every watched key of db is touched (FLUSHDB, SWAPDB). */
-  touchAllWatched(db: Database, alsoKeysOf?: Database): void {
+  /** touchWatchedKey: a watched key changed; its watchers' EXEC will fail. */
+  touchWatched(db: Database, key: string): void {
+    const list = this.watchers.get(db.id + ':' + key);
+    if (list === undefined) return;
+    for (const wk of list) {
+      // Watched while already expired, and now deleted: logically no change.
+      if (wk.expired && db.dict.find(key) < 0) {
+        wk.expired = false;
+        continue;
+      }
+      wk.client.watchDirty = true;
+    }
+  }
+
+  /**
+   * touchAllWatchedKeysInDb: db is emptied (FLUSHDB/FLUSHALL) or, with
+   * replacedWith, gets that database's keys (SWAPDB). A watcher is dirty when
+   * its key existed in db or exists in the replacement, except for expired keys
+   * that stay logically absent.
+   */
+  touchAllWatched(db: Database, replacedWith?: Database): void {
+    if (replacedWith === undefined) this.tracking.flushed();
     if (this.watchedKeys === 0) return;
-    for (const [k, set] of this.watchers) {
-      const i = k.indexOf(':');
-      const id = Number(k.slice(0, i));
-      if (id !== db.id) continue;
-      const key = k.slice(i + 1);
-      // Redis marks a watcher dirty only when the key existed (or exists after a swap).
-      if (db.exists(key) || (alsoKeysOf !== undefined && alsoKeysOf.exists(key))) for (const c of set) c.watchDirty = true;
+    const prefix = db.id + ':';
+    for (const [id, list] of this.watchers) {
+      if (!id.startsWith(prefix)) continue;
+      const key = list[0].key;
+      const inEmptied = db.dict.find(key) >= 0;
+      const inReplacement = replacedWith !== undefined && replacedWith.dict.find(key) >= 0;
+      if (!inEmptied && !inReplacement) continue;
+      for (const wk of list) {
+        if (wk.expired) {
+          if (!inReplacement) {
+            wk.expired = false;
+            continue;
+          } else if (this.keyIsExpired(replacedWith!, key)) continue;
+        } else if (!inEmptied && this.keyIsExpired(replacedWith!, key)) {
+          wk.expired = true;
+          continue;
+        }
+        wk.client.watchDirty = true;
+      }
     }
   }
 
@@ -253,23 +353,37 @@ export class Server implements DbHost {
     c.watched ??= new Map();
     const id = db.id + ':' + key;
     if (c.watched.has(id)) return;
-    c.watched.set(id, db);
-    let set = this.watchers.get(id);
-    if (!set) {
-      set = new Set();
-      this.watchers.set(id, set);
+    const wk: WatchedKey = { db, key, client: c, expired: this.keyIsExpired(db, key) };
+    c.watched.set(id, wk);
+    let list = this.watchers.get(id);
+    if (!list) {
+      list = [];
+      this.watchers.set(id, list);
     }
-    set.add(c);
+    list.push(wk);
     this.watchedKeys++;
   }
 
+  /** EXEC: a key watched while alive has expired since (isWatchedKeyExpired). */
+  watchedKeyExpired(c: Client): boolean {
+    if (c.watched === null) return false;
+    for (const wk of c.watched.values()) {
+      if (!wk.expired && this.keyIsExpired(wk.db, wk.key)) return true;
+    }
+    return false;
+  }
+
   unwatchAll(c: Client): void {
-    if (c.watched === null) return;
-    for (const id of c.watched.keys()) {
-      const set = this.watchers.get(id);
-      if (set) {
-        set.delete(c);
-        if (set.size === 0) this.watchers.delete(id);
+    if (c.watched === null) {
+      c.watchDirty = false;
+      return;
+    }
+    for (const [id, wk] of c.watched) {
+      const list = this.watchers.get(id);
+      if (list) {
+        const i = list.indexOf(wk);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) this.watchers.delete(id);
       }
       this.watchedKeys--;
     }
@@ -279,9 +393,32 @@ export class Server implements DbHost {
 
   // ---- propagation --------------------------------------------------------
 
+  /** Effects of the running transaction, wrapped in MULTI/EXEC when there are several. */
+  private propagateBuffer: [number, string[]][] | null = null;
+  private propagateNesting = 0;
+
+  /** EXEC (and later scripts): collect the effects of the whole block. */
+  beginTransactionPropagation(): void {
+    if (this.propagateNesting++ === 0 && this.propagators.length !== 0) this.propagateBuffer = [];
+  }
+
+  /** End of the block: one effect goes alone, several go inside MULTI ... EXEC (propagatePendingCommands). */
+  endTransactionPropagation(): void {
+    if (--this.propagateNesting !== 0 || this.propagateBuffer === null) return;
+    const ops = this.propagateBuffer;
+    this.propagateBuffer = null;
+    if (ops.length > 1) this.propagate(ops[0][0], ['MULTI']);
+    for (const [dbid, argv] of ops) this.propagate(dbid, argv);
+    if (ops.length > 1) this.propagate(ops[0][0], ['EXEC']);
+  }
+
   /** Send an effect to AOF and replicas (no-op until those are attached). */
   propagate(dbid: number, argv: string[]): void {
     if (this.propagators.length === 0) return;
+    if (this.propagateBuffer !== null) {
+      this.propagateBuffer.push([dbid, argv]);
+      return;
+    }
     for (const p of this.propagators) p(dbid, argv);
     this.propagateDb = dbid;
   }
@@ -306,15 +443,53 @@ export class Server implements DbHost {
   private reject(c: Client, cmd: Command | undefined, msg: string): void {
     if (cmd) cmd.stats.rejectedCalls++;
     if (c.multi) c.multi.dirty = true;
+    // A rejected EXEC, in MULTI or not, discards the transaction (execCommandAbort).
+    if (cmd !== undefined && cmd.fullName === 'exec') {
+      this.discardTransaction(c);
+      c.error(`EXECABORT Transaction discarded because of: ${msg.startsWith('ERR ') ? msg.slice(4) : msg}`);
+      if (this.monitors.size > 0) this.feedMonitors(c, c.argv);
+      return;
+    }
     c.error(msg);
   }
 
-  /** processCommand: every check a command passes before it runs, then run it. */
+  /** Leave MULTI: drop the queue and every WATCH. */
+  discardTransaction(c: Client): void {
+    c.multi = null;
+    this.unwatchAll(c);
+  }
+
+  /** processCommand, then the per-command client state ends (resetClient). */
   execute(c: Client, argv: string[]): void {
+    this.processCommand(c, argv);
+    if ((c.replyMode !== ReplyMode.On || c.tracking !== 0) && c.blocked === null) this.resetClient(c);
+  }
+
+  /**
+   * resetClient's share of client state that lasts one command: CLIENT REPLY
+   * SKIP silences exactly the next command, CLIENT CACHING applies to the next
+   * command (or transaction) unless that is another CLIENT subcommand.
+   */
+  resetClient(c: Client): void {
+    if (c.replyMode === ReplyMode.Skip) {
+      c.replyMode = ReplyMode.On;
+      c.w.muted = false;
+    }
+    if (c.replyMode === ReplyMode.SkipNext) {
+      c.replyMode = ReplyMode.Skip;
+      c.w.muted = true;
+    }
+    if (c.tracking & TRACKING_CACHING && c.multi === null && !c.lastCmd.startsWith('client|')) c.tracking &= ~TRACKING_CACHING;
+  }
+
+  /** processCommand: every check a command passes before it runs, then run it. */
+  private processCommand(c: Client, argv: string[]): void {
     this.cmdTime = Date.now();
     c.argv = argv;
+    if (this.tracking.clients !== 0) this.tracking.limit();
     const cmd = this.registry.lookup(argv);
     if (cmd === undefined || cmd.handler === null && cmd.subcommands === null) {
+      c.lastCmd = 'NULL';
       const top = this.registry.get(argv[0]);
       if (top !== undefined && top.subcommands !== null && argv.length > 1) {
         this.reject(c, undefined, `ERR unknown subcommand '${trunc(argv[1], 128)}'. Try ${argv[0].toUpperCase()} HELP.`);
@@ -326,6 +501,7 @@ export class Server implements DbHost {
       return;
     }
     c.cmd = cmd;
+    c.lastCmd = cmd.fullName;
     const argc = argv.length;
     if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity || cmd.handler === null) {
       this.reject(c, cmd, `ERR wrong number of arguments for '${cmd.fullName}' command`);
@@ -345,7 +521,7 @@ export class Server implements DbHost {
         return;
       }
     }
-    if (!c.authenticated && !(flags & CMD_NO_AUTH)) {
+    if (!c.authenticated && !(flags & CMD_NO_AUTH) && this.authRequired()) {
       this.reject(c, cmd, 'NOAUTH Authentication required.');
       return;
     }
@@ -353,8 +529,14 @@ export class Server implements DbHost {
       this.reject(c, cmd, 'ERR Command not allowed inside a transaction');
       return;
     }
-    if (this.config.num('maxmemory') > 0) {
+    if (this.maxmemory > 0) {
+      const evictedBefore = this.stats.evictedKeys;
+      const t0 = this.latencyThreshold > 0 ? performance.now() : 0;
       const outOfMemory = !this.evictor.perform();
+      if (t0 !== 0 && this.stats.evictedKeys !== evictedBefore) {
+        const ms = Math.floor(performance.now() - t0);
+        if (ms >= this.latencyThreshold) this.latency.add('eviction-cycle', ms);
+      }
       let rejectOnOom = (flags & CMD_DENYOOM) !== 0 || (cmd.fullName === 'exec' && c.multi !== null && this.multiHasDenyOom(c));
       // Queuing inside MULTI grows memory without bound: refuse it too.
       const n = cmd.fullName;
@@ -364,12 +546,20 @@ export class Server implements DbHost {
         return;
       }
     }
+    if (c.monitor && flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE)) {
+      this.reject(c, cmd, "ERR Replica can't interact with the keyspace");
+      return;
+    }
     if (c.resp === 2 && this.inPubSubContext(c) && !allowedInPubSub(cmd)) {
       this.reject(
         c,
         cmd,
         `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
+      return;
+    }
+    if (this.pauseType !== PAUSE_OFF && !c.isMaster && (this.pauseType === PAUSE_ALL || this.pausesWrite(c, cmd))) {
+      this.postpone(c);
       return;
     }
     if (c.multi !== null && !isMultiControl(cmd)) {
@@ -380,6 +570,80 @@ export class Server implements DbHost {
     this.call(c, cmd, argv);
     if (this.blocking.hasReady) this.blocking.handleReady();
     this.afterCommand();
+  }
+
+  // ---- CLIENT PAUSE ---------------------------------------------------------
+
+  /** CLIENT PAUSE: PAUSE_OFF, PAUSE_WRITE or PAUSE_ALL, until pauseEnd (ms). */
+  pauseType = PAUSE_OFF;
+  pauseEnd = 0;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  /** Clients whose command waits for the unpause, in arrival order. */
+  readonly postponed: Client[] = [];
+
+  /** Under PAUSE WRITE: commands that write or may replicate (EXEC of such a queue). */
+  private pausesWrite(c: Client, cmd: Command): boolean {
+    if (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) return true;
+    if (cmd.fullName === 'exec' && c.multi !== null) {
+      for (const q of c.multi.queue) if (q.cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * pauseClients: a pause only grows, in kind (WRITE -> ALL) and in time.
+   * Expiry and eviction stop while paused, so the dataset stays still.
+   */
+  pauseClients(type: number, end: number): void {
+    if (type > this.pauseType) this.pauseType = type;
+    if (end > this.pauseEnd) this.pauseEnd = end;
+    this.expiryFrozen = true;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    const arm = () => {
+      const ms = this.pauseEnd - Date.now();
+      if (ms <= 0) {
+        this.pauseTimer = null;
+        this.unpauseClients();
+        return;
+      }
+      this.pauseTimer = setTimeout(arm, Math.min(ms, 0x7fffffff));
+      this.pauseTimer.unref?.();
+    };
+    const ms = this.pauseEnd - Date.now();
+    this.pauseTimer = setTimeout(arm, Math.max(0, Math.min(ms, 0x7fffffff)));
+    this.pauseTimer.unref?.();
+  }
+
+  /** CLIENT UNPAUSE or the end of the pause: postponed commands run, oldest first. */
+  unpauseClients(): void {
+    this.pauseType = PAUSE_OFF;
+    this.pauseEnd = 0;
+    this.expiryFrozen = false;
+    if (this.pauseTimer) {
+      clearTimeout(this.pauseTimer);
+      this.pauseTimer = null;
+    }
+    if (this.postponed.length === 0) return;
+    const list = this.postponed.splice(0);
+    setImmediate(() => {
+      for (const c of list) {
+        if (c.closed || !c.postponed) continue;
+        c.postponed = false;
+        const argv = c.blocked!.argv;
+        this.blocking.unblock(c, false);
+        this.execute(c, argv);
+        c.flush();
+        if (!c.closed && c.blocked === null) c.onData(Buffer.alloc(0));
+      }
+      if (this.pendingClients.length > 0) this.flushPending();
+    });
+  }
+
+  /** Park c's command until the unpause (blockClient BLOCKED_POSTPONE). */
+  private postpone(c: Client): void {
+    c.postponed = true;
+    this.postponed.push(c);
+    this.blocking.block(c, [], 0, () => undefined);
   }
 
   private multiHasDenyOom(c: Client): boolean {
@@ -398,9 +662,7 @@ export class Server implements DbHost {
     c.cmd = cmd;
     c.argv = argv;
     const dirtyBefore = this.dirty;
-    const errorsBefore = this.stats.totalErrorReplies;
-    const replyMode = c.replyMode;
-    if (replyMode === ReplyMode.Off || replyMode === ReplyMode.Skip) c.w.muted = true;
+    this.errMark = this.stats.totalErrorReplies;
     c.justBlocked = false;
     const start = performance.now();
     try {
@@ -412,17 +674,16 @@ export class Server implements DbHost {
       this.stats.unexpectedErrorReplies++;
     }
     const usec = (performance.now() - start) * 1000;
-    if (replyMode === ReplyMode.Skip) {
-      c.replyMode = ReplyMode.On;
-    }
-    if (c.replyMode === ReplyMode.SkipNext) c.replyMode = ReplyMode.Skip;
-    c.w.muted = c.replyMode === ReplyMode.Off;
+    if (c.tracking !== 0 && cmd.flags & CMD_READONLY) this.tracking.rememberKeys(c, cmd, argv);
     if (this.unsettled.length !== 0) {
       for (const db of this.unsettled) db.settle();
       this.unsettled.length = 0;
     }
+    // Failed: an error since this call began or, for EXEC, since its last inner call ended.
+    const failed = this.stats.totalErrorReplies !== this.errMark;
+    this.errMark = this.stats.totalErrorReplies;
     // A client that blocked is counted when it is served or times out.
-    if (!c.justBlocked) this.recordCall(c, cmd, argv, usec, this.stats.totalErrorReplies !== errorsBefore);
+    if (!c.justBlocked) this.recordCall(c, cmd, argv, usec, failed);
     if (this.dirty !== dirtyBefore && cmd.flags & CMD_WRITE && c.propagateAs === null) this.propagate(c.db.id, argv);
     if (c.propagateAs !== null) {
       for (const a of c.propagateAs) this.propagate(c.db.id, a);
@@ -433,19 +694,45 @@ export class Server implements DbHost {
 
   /** Statistics, slowlog and MONITOR for one executed command. */
   recordCall(c: Client, cmd: Command, argv: string[], usec: number, failed: boolean): void {
+    // Redis measures whole microseconds of a monotonic clock.
+    usec = Math.floor(usec);
     cmd.stats.calls++;
     cmd.stats.usec += usec;
     if (failed) cmd.stats.failedCalls++;
     this.stats.totalCommands++;
-    c.lastCmd = cmd.fullName;
-    if (!(cmd.flags & CMD_SKIP_SLOWLOG)) this.slowlog.maybeAdd(c, argv, usec);
-    if (this.monitors.size > 0 && !(cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) this.feedMonitors(c, argv);
+    if (this.latencyTracking) {
+      let h = this.latencyHistograms.get(cmd);
+      if (h === undefined) {
+        h = new LatencyHistogram();
+        this.latencyHistograms.set(cmd, h);
+      }
+      h.record(usec * 1000);
+    }
+    const threshold = this.latencyThreshold;
+    if (threshold > 0 && usec >= threshold * 1000) {
+      this.latency.add(cmd.flags & CMD_FAST ? 'fast-command' : 'command', Math.floor(usec / 1000));
+    }
+    const toSlowlog = !(cmd.flags & CMD_SKIP_SLOWLOG) && this.slowlog.wants(usec);
+    const toMonitor = this.monitors.size > 0 && !(cmd.flags & (CMD_SKIP_MONITOR | CMD_ADMIN));
+    if (toSlowlog || toMonitor) {
+      const shown = redactedArgv(cmd, argv);
+      if (toSlowlog) this.slowlog.maybeAdd(c, shown, usec);
+      if (toMonitor) this.feedMonitors(c, shown);
+    }
   }
+
+  /** latency-tracking and latency-monitor-threshold, kept current by config hooks. */
+  latencyTracking = true;
+  latencyThreshold = 0;
 
   /** Work after each top-level command: accounting, pending flushes of other clients. */
   private afterCommand(): void {
+    if (this.tracking.hasPending) this.tracking.sendPending();
     if (this.pendingClients.length > 0) this.flushPending();
   }
+
+  /** Error count when the latest call() began or ended (incrCommandStatsOnError). */
+  private errMark = 0;
 
   flushPending(): void {
     const list = this.pendingClients;
@@ -454,11 +741,13 @@ export class Server implements DbHost {
   }
 
   feedMonitors(c: Client, argv: string[]): void {
-    const now = Date.now();
-    let line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${c.db.id} ${c.socket ? c.remoteAddr : 'lua'}]`;
+    const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${c.db.id} ${c.socket ? c.remoteAddr : 'lua'}]`;
     for (const a of argv) line += ' "' + reprArg(a) + '"';
     line += '\r\n';
     for (const m of this.monitors) {
+      // Nothing more is written to a client that is closing (prepareClientToWrite).
+      if (m.closeAfterReply) continue;
       m.w.raw(line);
       m.markPending();
     }
@@ -559,6 +848,7 @@ export class Server implements DbHost {
     this.stats.totalConnections++;
     sock.on('data', (d: Buffer) => {
       this.stats.netInputBytes += d.length;
+      this.stats.totalReadsProcessed++;
       c.onData(d);
       if (this.pendingClients.length > 0) this.flushPending();
     });
@@ -580,6 +870,12 @@ export class Server implements DbHost {
     this.monitors.delete(c);
     this.unwatchAll(c);
     this.pubsub.unsubscribeAll(c);
+    if (c.tracking !== 0) this.tracking.disable(c);
+    if (c.postponed) {
+      c.postponed = false;
+      const i = this.postponed.indexOf(c);
+      if (i >= 0) this.postponed.splice(i, 1);
+    }
     if (c.blocked) this.blocking.unblock(c, false);
   }
 
@@ -602,20 +898,56 @@ export class Server implements DbHost {
   cronWanted = false;
 
   private cron(): void {
+    if (this.cronPaused) return;
     this.cmdTime = Date.now();
     this.lruClock = lruClockNow();
     this.cronLoops++;
     const hz = Math.min(500, Math.max(1, this.config.num('hz')));
-    activeExpireCycle(this, 1000 / hz);
+    if (this.activeExpireEnabled) {
+      const t0 = performance.now();
+      activeExpireCycle(this, 1000 / hz);
+      const ms = Math.floor(performance.now() - t0);
+      if (this.latencyThreshold > 0 && ms >= this.latencyThreshold) this.latency.add('expire-cycle', ms);
+    }
     if (this.config.bool('activerehashing')) for (const db of this.dbs) if (db.dict.rehashing) db.dict.rehashFor(1);
     this.sampleStats();
     this.clientsCron();
+    if (this.tracking.clients !== 0) this.tracking.limit();
     if (this.config.num('maxmemory') > 0) this.evictor.perform();
     if (this.pendingClients.length > 0) this.flushPending();
   }
 
+  /** Track used_memory_peak (the cron, INFO and MEMORY STATS call this). */
+  updatePeakMemory(): number {
+    const used = this.usedMemory();
+    if (used > this.stats.peakMemory) {
+      this.stats.peakMemory = used;
+      this.stats.peakTime = Date.now();
+    }
+    return used;
+  }
+
+  /** Once a second, the largest client buffers into that second's slot (clientsCronTrackExpansiveClients). */
+  private sampleClientBuffers(): void {
+    const s = this.stats;
+    const sec = Math.floor(Date.now() / 1000);
+    if (sec === s.recentSecond) return;
+    s.recentSecond = sec;
+    let maxIn = 0, maxOut = 0;
+    for (const c of this.clients.values()) {
+      const qbuf = c.parser.pending;
+      const out = c.w.len + (c.socket?.writableLength ?? 0);
+      if (qbuf > maxIn) maxIn = qbuf;
+      if (out > maxOut) maxOut = out;
+    }
+    s.recentInput[sec % 8] = maxIn;
+    s.recentOutput[sec % 8] = maxOut;
+  }
+
   private sampleStats(): void {
     const s = this.stats;
+    this.updatePeakMemory();
+    this.sampleClientBuffers();
     const now = Date.now();
     const dt = now - s.lastSampleTime;
     if (dt < 100) return;
@@ -707,7 +1039,7 @@ export class Server implements DbHost {
 }
 
 /** used_memory of an empty server in our model (Redis 7.0 reports about this much at start). */
-const STARTUP_MEMORY = 862_000;
+export const STARTUP_MEMORY = 862_000;
 
 const PROTECTED_MODE_ERR =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
@@ -737,6 +1069,53 @@ function allowedInPubSub(cmd: Command): boolean {
     n === 'ping' || n === 'subscribe' || n === 'ssubscribe' || n === 'unsubscribe' || n === 'sunsubscribe' ||
     n === 'psubscribe' || n === 'punsubscribe' || n === 'quit' || n === 'reset'
   );
+}
+
+/**
+ * The argv MONITOR and SLOWLOG show: secrets replaced by "(redacted)" as
+ * Redis's redactClientCommandArgument does (AUTH, HELLO AUTH, MIGRATE AUTH/AUTH2,
+ * CONFIG SET of sensitive parameters, ACL SETUSER rules).
+ */
+export function redactedArgv(cmd: Command, argv: string[]): string[] {
+  const name = cmd.fullName;
+  let out: string[] | null = null;
+  const redact = (i: number) => {
+    if (i >= argv.length) return;
+    out ??= argv.slice();
+    out[i] = '(redacted)';
+  };
+  if (name === 'auth') {
+    for (let i = 1; i < argv.length; i++) redact(i);
+  } else if (name === 'hello') {
+    for (let i = 2; i < argv.length; i++) {
+      const a = argv[i].toLowerCase();
+      if (a === 'auth' && argv.length - i - 1 >= 2) {
+        redact(i + 1);
+        redact(i + 2);
+        i += 2;
+      } else if (a === 'setname' && argv.length - i - 1 >= 1) i += 1;
+    }
+  } else if (name === 'migrate') {
+    for (let i = 6; i < argv.length; i++) {
+      const a = argv[i].toLowerCase();
+      if (a === 'auth') {
+        redact(i + 1);
+        i += 1;
+      } else if (a === 'auth2') {
+        redact(i + 1);
+        redact(i + 2);
+        i += 2;
+      } else if (a === 'keys') break;
+    }
+  } else if (name === 'config|set') {
+    for (let i = 2; i + 1 < argv.length; i += 2) {
+      const n = argv[i].toLowerCase();
+      if (n === 'requirepass' || n === 'masterauth' || n === 'masteruser' || n === 'tls-key-file-pass' || n === 'tls-client-key-file-pass') redact(i + 1);
+    }
+  } else if (name === 'acl|setuser') {
+    for (let i = 2; i < argv.length; i++) redact(i);
+  }
+  return out ?? argv;
 }
 
 /** An argument as MONITOR shows it (sdscatrepr without the quotes). */

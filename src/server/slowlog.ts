@@ -24,9 +24,14 @@ export class SlowLog {
 
   constructor(private server: Server) {}
 
-  maybeAdd(c: Client, argv: string[], usec: number): void {
+  /** Would a command that took `usec` be logged? */
+  wants(usec: number): boolean {
     const threshold = this.server.config.num('slowlog-log-slower-than');
-    if (threshold < 0 || usec < threshold) return;
+    return threshold >= 0 && usec >= threshold;
+  }
+
+  maybeAdd(c: Client, argv: string[], usec: number): void {
+    if (!this.wants(usec)) return;
     const n = Math.min(argv.length, MAX_ARGC);
     const args: string[] = [];
     for (let i = 0; i < n; i++) {
