@@ -30,20 +30,19 @@ export function intArg(c: Client, s: string, msg = ERR_NOT_INT): number | null {
 export function rangeArg(c: Client, s: string, min: number, max: number, msg?: string): number | null {
   const v = parseInt64(s);
   if (v === null || v < min || v > max) {
-    c.error(msg ?? (v === null ? ERR_NOT_INT : `ERR value is out of range, must be between ${min} and ${max}`));
+    c.error(msg ?? `ERR value is out of range, value must between ${min} and ${max}`);
     return null;
   }
   return v;
 }
 
-/** A non-negative integer (getPositiveLongFromObjectOrReply). */
+/**
+ * A non-negative integer (getPositiveLongFromObjectOrReply): Redis answers
+ * "must be positive" both for negatives and for non-numbers.
+ */
 export function positiveArg(c: Client, s: string, msg = 'ERR value is out of range, must be positive'): number | null {
   const v = parseInt64(s);
-  if (v === null) {
-    c.error(ERR_NOT_INT);
-    return null;
-  }
-  if (v < 0) {
+  if (v === null || v < 0) {
     c.error(msg);
     return null;
   }

@@ -65,12 +65,13 @@ function bitOffsetArg(c: Client, s: string, hash: boolean, bits: number): number
   return off;
 }
 
+/** Set by stringForBits: the key was created or its value grew. */
+let grew = false;
+
 /**
  * lookupStringForBitCommand: the string at key as a ByteString holding at
  * least the byte of bit maxbit, created when missing. Null after WRONGTYPE.
- * `created` reports whether the key or its length changed.
  */
-let grew = false;
 function stringForBits(c: Client, key: string, maxbit: number): ByteString | null {
   const byte = Math.floor(maxbit / 8);
   const db = c.db;
@@ -466,7 +467,6 @@ function toSigned(u: bigint, bits: number): bigint {
 }
 
 const I64_MAX = (1n << 63n) - 1n;
-const U64 = 1n << 64n;
 
 /**
  * checkSignedBitfieldOverflow: [overflow (0, 1, -1), the limited value].

@@ -109,7 +109,7 @@ function hello(c: Client, argv: string[]): void {
     }
   }
   if (!c.authenticated) {
-    c.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+    c.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
     return;
   }
   // The name is checked once authenticated, as clientSetName runs then.
@@ -141,9 +141,13 @@ function hello(c: Client, argv: string[]): void {
 
 function select(c: Client, argv: string[]): void {
   const id = parseInt64(argv[1]);
-  // getIntFromObjectOrReply: the index must fit a C int.
-  if (id === null || id < -2147483648 || id > 2147483647) {
+  if (id === null) {
     c.error('ERR value is not an integer or out of range');
+    return;
+  }
+  // getIntFromObjectOrReply: the index must fit a C int.
+  if (id < -2147483648 || id > 2147483647) {
+    c.error('ERR value is out of range, value must between -2147483648 and 2147483647');
     return;
   }
   if (c.server.config.bool('cluster-enabled') && id !== 0) {

@@ -94,7 +94,7 @@ function dupValue(v: Value): Value {
     return v >= 0 && v < SHARED_INTEGERS ? String(v) : v;
   }
   if (typeof v === 'string') return v;
-  if (v instanceof ByteString) return new ByteString(v.buf.subarray(0, v.length));
+  if (v instanceof ByteString) return v.clone();
   return v.clone();
 }
 
@@ -368,7 +368,7 @@ function keys(c: Client, argv: string[]): void {
     if (!all && !globMatch(pat, k)) continue;
     // Logically expired keys are skipped, not deleted (keyIsExpired).
     const at = d.getExpire(e);
-    if (at !== 0 && at <= now) continue;
+    if (at !== 0 && at < now) continue;
     out.push(k);
   }
   c.w.bulks(out);

@@ -388,21 +388,14 @@ function strlen(c: Client, argv: string[]): void {
   else if (v !== null) c.w.int(strLen(v));
 }
 
-/** A 64-bit argument exactly enough for range arithmetic: a number, clamped past ±2^62. */
-function rangeInt(s: string): number | null {
-  const v = parseInt64(s);
-  if (v === null) return null;
-  // Past 2^62 every use below only compares with lengths (< 2^53): keep order only.
-  return v;
-}
-
 function getrange(c: Client, argv: string[]): void {
-  let start = rangeInt(argv[2]);
+  // int64 arguments as doubles: past 2^53 only their order matters (startAfterEnd settles ties).
+  let start = parseInt64(argv[2]);
   if (start === null) {
     c.error(ERR_NOT_INT);
     return;
   }
-  let end = rangeInt(argv[3]);
+  let end = parseInt64(argv[3]);
   if (end === null) {
     c.error(ERR_NOT_INT);
     return;
@@ -566,7 +559,7 @@ function decrby(c: Client, argv: string[]): void {
     c.error('ERR decrement would overflow');
     return;
   }
-  incrDecr(c, argv[1], typeof n === 'number' ? -n : -n);
+  incrDecr(c, argv[1], -n);
 }
 
 /** getLongDoubleFromObject of a stored value. */

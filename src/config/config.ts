@@ -236,7 +236,8 @@ function parseSpecial(name: string, raw: string): ConfigValue {
     case 'notify-keyspace-events': {
       const f = keyspaceEventsFromString(raw);
       if (f === null) throw new ConfigError(`Invalid event class character. Use '${KEYSPACE_CLASSES}'.`);
-      return keyspaceEventsToString(f);
+      // Kept as flags: the letters CONFIG GET shows drop some ("KEAn" shows as "AKE").
+      return f;
     }
     case 'client-output-buffer-limit': {
       const parts = raw.split(/\s+/).filter(Boolean);
@@ -304,6 +305,7 @@ export function formatValue(p: Param, v: ConfigValue): string {
       if ((v as number) >= 2 ** 63) return (v as number) >= 2 ** 64 ? '18446744073709551615' : (v as number) === 2 ** 63 ? '9223372036854775807' : BigInt(v as number).toString();
       return String(v);
     default:
+      if (p.name === 'notify-keyspace-events') return keyspaceEventsToString(v as number);
       return String(v);
   }
 }

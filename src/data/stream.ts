@@ -122,6 +122,13 @@ function lcp64(a: U64, b: U64): number {
 }
 
 /**
+ * Redis 7.0.15 picks one XADD error message from C's errno, which an earlier
+ * failed XADD (EDOM) or an ID parsed by strtoull (0) leaves behind. This
+ * models just that much of errno.
+ */
+export const errnoModel = { edom: false };
+
+/**
  * strtoull over a whole string as Redis's string2ull: a strict int64 first
  * (negative rejected), else strtoull's rules (leading spaces, a sign, leading
  * zeros; "-n" wraps around), rejecting empty input, trailing garbage and
@@ -135,6 +142,7 @@ export function parseU64(s: string): U64 | null {
     return u64(BigInt(s));
   }
   if (s.length === 0) return null;
+  errnoModel.edom = false; // string2ull clears errno before strtoull
   let i = 0;
   const n = s.length;
   while (i < n) {
@@ -958,6 +966,18 @@ export class Stream implements Container {
     return this.length === 0 ? ZERO_ID : this.edgeId(false, true);
   }
 
+  /** Live entries in ID order (DEBUG DIGEST): ID and the field, value list. */
+  *entries(): IterableIterator<{ id: StreamID; fields: string[] }> {
+    for (const node of this.nodes) {
+      for (const e of node.entries) if (!e.deleted) yield { id: { ms: e.ms, seq: e.seq }, fields: e.fv };
+    }
+  }
+
+  /** Visit every live entry in ID order. */
+  forEach(fn: (e: StreamEntry) => void): void {
+    for (const node of this.nodes) for (const e of node.entries) if (!e.deleted) fn(e);
+  }
+
   firstEntry(): StreamEntry | undefined {
     let out: StreamEntry | undefined;
     this.scan(ZERO_ID, MAX_ID, false, (e) => {
@@ -1171,7 +1191,8 @@ export class Stream implements Container {
       m.live = n.live;
       m.deleted = n.deleted;
       m.base = n.base;
-      m.alloc = n.alloc;
+      // streamDup copies each listpack into an allocation of its exact size.
+      m.alloc = allocSize(n.bytes);
       m.entries = n.entries.map((e) => new StreamEntry(e.ms, e.seq, e.fv.slice(), e.deleted));
       s.nodes.insert(m);
     }

@@ -468,7 +468,7 @@ export class ZSetValue implements Container {
       for (; c.valid && lexLteMax(c.member, r); c.next()) end++;
       return [start, end];
     }
-    const start = this.countLexBelow(r.min, !r.minex);
+    const start = this.countLexBelow(r.min, r.minex);
     if (start >= n || !lexLteMax(this.memberAt(start), r)) return [0, 0];
     const end = this.countLexBelow(r.max, !r.maxex);
     return [start, Math.max(start, end)];
@@ -520,7 +520,7 @@ export class ZSetValue implements Container {
       if ((flags & ZADD_IN_LT && score >= cur) || (flags & ZADD_IN_GT && score <= cur)) return ZADD_OUT_NOP;
       if (score !== cur) {
         this.updateAt(p, member, cur, score);
-        this.lastScore = this.slotScores[p];
+        this.lastScore = score; // as given: a listpack's -0 -> 0 is not seen in the reply
         return ZADD_OUT_UPDATED;
       }
       this.lastScore = score;
@@ -529,7 +529,7 @@ export class ZSetValue implements Container {
     if (flags & ZADD_IN_XX) return ZADD_OUT_NOP;
     if (this.lp && (this.size + 1 > limits.zsetMaxListpackEntries || member.length > limits.zsetMaxListpackValue)) this.convertToSkiplist();
     this.insertNew(member, score);
-    this.lastScore = this.lp && score === 0 ? 0 : score;
+    this.lastScore = score;
     return ZADD_OUT_ADDED;
   }
 

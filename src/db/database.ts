@@ -7,7 +7,7 @@
  */
 import { Dict } from './dict';
 import { keyMemoryUsage } from './memory';
-import { type Value } from './values';
+import { isString, type Value } from './values';
 
 /** What the database needs from the server around it. */
 export interface DbHost {
@@ -102,7 +102,7 @@ export class Database {
     const e = d.find(key);
     if (e < 0) return -1;
     const at = d.getExpire(e);
-    if (at !== 0 && at <= this.host.now()) {
+    if (at !== 0 && at < this.host.now()) { // keyIsExpired: now > when
       if (this.host.expiryFrozen) return -1;
       this.deleteExpired(e);
       return -1;
@@ -113,8 +113,10 @@ export class Database {
   /** Delete an expired entry as lazy or active expiry does. */
   deleteExpired(e: number): void {
     const key = this.dict.keys[e];
-    if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, this.dict.values[e]);
+    const old = this.dict.values[e];
+    if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, old);
     this.dict.removeAt(e);
+    this.streamGone(key, old);
     this.host.stats.expiredKeys++;
     this.host.keyExpired(this, key);
   }
@@ -129,8 +131,10 @@ export class Database {
     const d = this.dict;
     const e = d.find(key);
     if (e >= 0) {
-      if (!this.touched.has(key)) this.usedBytes += keyMemoryUsage(key, value) - keyMemoryUsage(key, d.values[e]);
+      const old = d.values[e];
+      if (!this.touched.has(key)) this.usedBytes += keyMemoryUsage(key, value) - keyMemoryUsage(key, old);
       d.values[e] = value;
+      this.streamGone(key, old);
       if (!keepTtl) d.setExpire(e, 0);
       this.host.touch(this, e);
     } else {
@@ -160,10 +164,20 @@ export class Database {
   delete(key: string): boolean {
     const e = this.findLive(key);
     if (e < 0) return false;
-    if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, this.dict.values[e]);
+    const old = this.dict.values[e];
+    if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, old);
     this.dict.removeAt(e);
+    this.streamGone(key, old);
     this.host.keyModified(this, key);
     return true;
+  }
+
+  /**
+   * signalDeletedKeyAsReady: a stream left the key (deleted, expired or
+   * overwritten), so clients blocked on it in XREADGROUP get their error.
+   */
+  private streamGone(key: string, old: Value): void {
+    if (!isString(old) && old.type === 'stream') this.host.keyAdded(this, key);
   }
 
   /** Record that a value handed out by lookupWrite was changed in place. */

@@ -38,6 +38,7 @@ export function parseInt64(s: string): number | null {
     // Past 2^53 the float is inexact: settle the int64 range exactly.
     const b = BigInt(s);
     if (b > INT64_MAX || b < INT64_MIN) return null;
+    return Number(s); // correctly rounded, unlike the digit loop
   }
   return neg ? -v : v;
 }

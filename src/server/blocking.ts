@@ -81,8 +81,9 @@ export class Blocking {
         if (!list) continue;
         for (const c of [...list]) {
           if (c.blocked === null || c.closed) continue;
-          // The key may have been consumed by an earlier waiter: stop when it is gone.
-          if (!db.exists(key)) break;
+          // The key may have been consumed by an earlier waiter, or deleted: only a
+          // blocked XREADGROUP still runs then, to answer that its stream is gone.
+          if (!db.exists(key) && c.blocked.cmd.fullName !== 'xreadgroup') continue;
           const st = c.blocked;
           const prevDb = c.db;
           c.db = st.db;

@@ -34,7 +34,7 @@ export function activeExpireCycle(server: Server, tickMs: number): void {
       for (let i = 0; i < n && d.volatileSize > 0; i++) {
         const e = d.randomVolatile();
         const at = d.getExpire(e);
-        if (at !== 0 && at <= now) {
+        if (at !== 0 && at < now) {
           db.deleteExpired(e);
           expired++;
         }

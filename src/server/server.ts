@@ -23,7 +23,6 @@ import { Evictor } from './evict';
 import { activeExpireCycle } from './expire';
 import { LatencyHistogram, LatencyMonitor } from './latency';
 import { VERSION, REDIS_VERSION } from '../version';
-import { keyspaceEventsFromString } from '../config/config';
 import type { EncodingLimits } from '../db/values';
 
 export class ServerStats {
@@ -158,7 +157,7 @@ export class Server implements DbHost {
     this.tracking = new Tracking(this);
     this.slowlog = new SlowLog(this);
     this.evictor = new Evictor(this);
-    this.notifyFlags = keyspaceEventsFromString(this.config.str('notify-keyspace-events')) ?? 0;
+    this.notifyFlags = this.config.num('notify-keyspace-events');
     this.lruClock = lruClockNow();
     this.installConfigHooks();
     this.maxmemory = this.config.num('maxmemory');
@@ -193,7 +192,7 @@ export class Server implements DbHost {
     ]) c.onChange(name, () => this.refreshLimits());
     c.onChange('loglevel', (v) => this.log.setLevel(v as string));
     c.onChange('notify-keyspace-events', (v) => {
-      this.notifyFlags = keyspaceEventsFromString(v as string) ?? 0;
+      this.notifyFlags = v as number;
     });
     c.onChange('hz', (v) => {
       const hz = Math.min(500, Math.max(1, v as number));
@@ -258,7 +257,8 @@ export class Server implements DbHost {
 
   touch(db: Database, e: number): void {
     const c = this.current;
-    if (c !== null && c.noTouch && c.cmd !== null && c.cmd.fullName !== 'touch') return;
+    // NO-TOUCH clients leave access marks alone, but a new key still gets its first mark.
+    if (c !== null && c.noTouch && c.cmd !== null && c.cmd.fullName !== 'touch' && db.dict.lru[e] !== 0) return;
     if (this.evictor.lfu) db.dict.lru[e] = this.evictor.lfuTouch(db.dict.lru[e]);
     else db.dict.lru[e] = this.lruClock;
   }
@@ -563,7 +563,8 @@ export class Server implements DbHost {
       return;
     }
     if (c.multi !== null && !isMultiControl(cmd)) {
-      c.multi.queue.push({ cmd, argv });
+      // An already doomed transaction keeps answering QUEUED but stores nothing.
+      if (!c.multi.dirty && !c.watchDirty) c.multi.queue.push({ cmd, argv });
       c.w.raw('+QUEUED\r\n');
       return;
     }
@@ -583,9 +584,9 @@ export class Server implements DbHost {
 
   /** Under PAUSE WRITE: commands that write or may replicate (EXEC of such a queue). */
   private pausesWrite(c: Client, cmd: Command): boolean {
-    if (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) return true;
+    if (mayReplicate(cmd)) return true;
     if (cmd.fullName === 'exec' && c.multi !== null) {
-      for (const q of c.multi.queue) if (q.cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) return true;
+      for (const q of c.multi.queue) if (mayReplicate(q.cmd)) return true;
     }
     return false;
   }
@@ -914,6 +915,8 @@ export class Server implements DbHost {
     this.clientsCron();
     if (this.tracking.clients !== 0) this.tracking.limit();
     if (this.config.num('maxmemory') > 0) this.evictor.perform();
+    // Keys made ready outside a command (expired or evicted streams) are served now, as beforeSleep does.
+    if (this.blocking.hasReady) this.blocking.handleReady();
     if (this.pendingClients.length > 0) this.flushPending();
   }
 
@@ -1004,12 +1007,14 @@ export class Server implements DbHost {
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
       this.blocking.clearTimers();
-      await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+      // A listener's close waits for its connections, so stop accepting, drop the clients, then wait.
+      const closed = Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
       this.listeners = [];
       for (const c of [...this.clients.values()]) {
         c.socket?.destroy();
         c.close();
       }
+      await closed;
       this.log.close();
     })();
     return this.closing;
@@ -1061,6 +1066,16 @@ function isLocal(c: Client): boolean {
 function isMultiControl(cmd: Command): boolean {
   const n = cmd.fullName;
   return n === 'exec' || n === 'discard' || n === 'multi' || n === 'watch' || n === 'quit' || n === 'reset';
+}
+
+/**
+ * Commands a write pause holds: writes, and those Redis 7.0 flags
+ * may-replicate (a flag COMMAND INFO does not show, so the metadata lacks it).
+ */
+const MAY_REPLICATE = new Set(['publish', 'spublish', 'eval', 'evalsha', 'fcall', 'pfcount']);
+
+function mayReplicate(cmd: Command): boolean {
+  return (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || MAY_REPLICATE.has(cmd.fullName);
 }
 
 function allowedInPubSub(cmd: Command): boolean {

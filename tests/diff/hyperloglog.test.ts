@@ -31,6 +31,12 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...KEYS), fc.subarray(KEYS)).map(([d, ks]) => ['PFMERGE', d, ...ks]) },
   { weight: 1, arbitrary: fc.subarray(KEYS, { minLength: 1 }).map((ks) => ['PFCOUNT', ...ks]) },
   { weight: 1, arbitrary: fc.constantFrom(...KEYS).map((k) => ['PFDEBUG', 'ENCODING', k]) },
+  // Damage: stray opcodes appended or written over the sparse data and the header.
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...KEYS), fc.uint8Array({ minLength: 1, maxLength: 3 })).map(([k, b]) => ['APPEND', k, Buffer.from(b).toString('latin1')]) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(...KEYS), fc.integer({ min: 4, max: 40 }), fc.uint8Array({ minLength: 1, maxLength: 2 })).map(([k, o, b]) => ['SETRANGE', k, String(o), Buffer.from(b).toString('latin1')]),
+  },
 );
 
 describe('hyperloglog: generated sequences', { skip: skipWithoutRedis() }, () => {

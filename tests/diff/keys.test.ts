@@ -139,6 +139,31 @@ describe('keys: scenarios on both servers', { skip: skipWithoutRedis() }, () => 
     assert.deepEqual(cinnabar, redis);
   });
 
+  it('FLUSHALL, FLUSHDB and SWAPDB unblock XREADGROUP clients whose stream goes away', async () => {
+    const { redis, cinnabar } = await both(2, async ([blocked, other]) => {
+      const out: unknown[] = [];
+      for (const change of [['FLUSHALL'], ['FLUSHDB'], ['SWAPDB', '0', '1']]) {
+        await other.cmd('FLUSHALL');
+        out.push(await other.cmd('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'));
+        blocked.send('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>');
+        await new Promise((r) => setTimeout(r, 50));
+        out.push(await other.cmd(...change));
+        out.push(decodeReply(await blocked.readReply())[0]);
+      }
+      // A swap that brings in another stream under the same name keeps the client waiting.
+      await other.cmd('FLUSHALL');
+      await other.cmd('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
+      await other.cmd('SELECT', '1');
+      await other.cmd('XADD', 's', '1-1', 'f', 'v');
+      blocked.send('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '200', 'STREAMS', 's', '>');
+      await new Promise((r) => setTimeout(r, 50));
+      out.push(await other.cmd('SWAPDB', '0', '1'));
+      out.push(decodeReply(await blocked.readReply())[0]);
+      return out;
+    });
+    assert.deepEqual(cinnabar, redis);
+  });
+
   it('SWAPDB and FLUSHDB make a transaction watching an affected key fail', async () => {
     const { redis, cinnabar } = await both(2, async ([a, b]) => {
       const out: unknown[] = [];
