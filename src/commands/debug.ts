@@ -1,7 +1,7 @@
 /**
  * DEBUG: the subcommands that make sense for Cinnabar, with Redis 7.0.15's
- * replies. Crash simulations, allocator tuning and RDB/AOF reloads are not
- * offered (they answer like an unknown subcommand).
+ * replies. Crash simulations, allocator tuning and AOF reloads are not
+ * offered (they answer like an unknown subcommand); RELOAD is persistence's.
  */
 import * as crypto from 'crypto';
 import type { Client } from '../server/client';
@@ -15,6 +15,8 @@ import { parseInt64 } from '../protocol/numbers';
 import { formatG17 } from '../protocol/numbers';
 import { fmtFixed } from '../server/info';
 import { globMatch } from '../util/glob';
+import { RdbManager } from '../persistence/manager';
+import { serializedLength as rdbSerializedLength } from '../persistence/dump';
 
 const HELP = [
   'AOF-FLUSH-SLEEP <microsec>',
@@ -330,7 +332,7 @@ function debugObject(c: Client, argv: string[]): void {
       ` ql_compressed:${s.config.num('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${raw + 7 * nodes}`;
   }
   c.w.simple(
-    `Value at:${addressOf(db, e)} refcount:${refcount} encoding:${encoding} serializedlength:${serializedLength(v, (v as unknown as { fill?: number }).fill ?? s.config.num('list-max-listpack-size'))} lru:${lru} lru_seconds_idle:${idle}${extra}`,
+    `Value at:${addressOf(db, e)} refcount:${refcount} encoding:${encoding} serializedlength:${rdbSerializedLength(v, { compressDepth: s.config.num('list-compress-depth'), packedThreshold: s.quicklistPackedThreshold }, s.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}${extra}`,
   );
 }
 
@@ -700,6 +702,11 @@ export function debugCommand(c: Client, argv: string[]): void {
     c.w.ok();
   } else if (sub === 'config-rewrite-force-all' && argc === 2) {
     forceRewrite(c);
+  } else if (sub === 'reload') {
+    RdbManager.of(s).debugReload(c, argv.slice(2));
+  } else if (sub === 'set-skip-checksum-validation' && argc === 3) {
+    RdbManager.of(s).skipChecksum = atoi(argv[2]) !== 0;
+    c.w.ok();
   } else {
     bad();
   }

@@ -376,7 +376,7 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
       if (options) w.arr(options + 1);
       w.bulk(gp.member);
       if (withDist) w.bulk(formatFixed(gp.dist, 4));
-      if (withHash) w.int(gp.score);
+      if (withHash) w.int(scoreAsLongLong(gp.score));
       if (withCoords) {
         w.arr(2);
         replyHuman(c, gp.longitude);
@@ -407,6 +407,14 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
     c.server.dirty = base + 1;
   }
   c.w.int(returned);
+}
+
+/** (long long)score, as addReplyLongLong receives it (x86-64: out of range gives LLONG_MIN). */
+function scoreAsLongLong(d: number): number | bigint {
+  const t = Math.trunc(d);
+  if (Number.isSafeInteger(t)) return t;
+  if (!(t >= -9223372036854775808 && t < 9223372036854775808)) return -9223372036854775808n;
+  return BigInt(t);
 }
 
 /** membersOfAllNeighbors: the points within the shape, cell by cell; limit > 0 stops early (ANY). */

@@ -20,6 +20,7 @@ import { zsetCommands } from './zsets';
 import { geoCommands } from './geo';
 import { streamCommands } from './streams';
 import { persistenceCommands } from './persistence';
+import { aofCommands } from './aof';
 
 export function allCommands(): CommandDef[] {
   return [
@@ -40,5 +41,6 @@ export function allCommands(): CommandDef[] {
     ...geoCommands,
     ...streamCommands,
     ...persistenceCommands,
+    ...aofCommands,
   ];
 }

@@ -189,9 +189,14 @@ function shutdown(c: Client, argv: string[]): void {
     c.error('ERR No shutdown in progress.');
     return;
   }
+  // The final save runs first: when it fails, SHUTDOWN fails and the server keeps running.
+  if (!s.prepareForShutdown('command', flags)) {
+    c.error('ERR Errors trying to SHUTDOWN. Check logs.');
+    return;
+  }
   // The reply is the closed connection, as with Redis; nothing after SHUTDOWN runs.
   c.closeAfterReply = true;
-  void s.shutdown('command', flags).then((ok) => {
+  void s.shutdown('command', flags, true).then((ok) => {
     if (ok) s.onExit?.(0);
   });
 }

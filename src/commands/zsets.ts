@@ -25,6 +25,7 @@ import {
   ZADD_OUT_NOP,
   ZADD_OUT_UPDATED,
   ZSetValue,
+  formatScore,
   listpackScoreString,
   type LexBound,
   type LexRange,
@@ -33,7 +34,7 @@ import {
 import { SetValue } from '../data/set';
 import { ERR_NOT_FLOAT, ERR_NOT_INT, ERR_SYNTAX, is, timeoutArg } from './args';
 import { distinctPositions, randomCountArg, replyEmptyScan, scanCursorArg, scanOptions } from './hashes';
-import { formatG17, parseDouble, parseInt64 } from '../protocol/numbers';
+import { parseDouble, parseInt64 } from '../protocol/numbers';
 import { globMatch } from '../util/glob';
 
 const ERR_MINMAX_FLOAT = 'ERR min or max is not a float';
@@ -223,12 +224,19 @@ function minLongArg(c: Client, s: string, min: number, msg: string): number | nu
 
 // ---- replies ------------------------------------------------------------------------
 
+/** addReplyDouble of a score (w.double's output, with the faster formatter). */
+export function replyScore(c: Client, d: number): void {
+  if (d === Infinity || d === -Infinity) c.w.double(d);
+  else if (c.resp === 2) c.w.bulk(formatScore(d));
+  else c.w.raw(',' + formatScore(d) + '\r\n');
+}
+
 /** One element of a range reply: member, and its score when withScores (nested in RESP3). */
 function replyElement(c: Client, member: string, score: number, withScores: boolean): void {
   const w = c.w;
   if (withScores && c.resp === 3) w.arr(2);
   w.bulk(member);
-  if (withScores) w.double(score);
+  if (withScores) replyScore(c, score);
 }
 
 function replyArrayLen(c: Client, n: number, withScores: boolean): void {
@@ -328,7 +336,7 @@ export function zaddGeneric(c: Client, argv: string[], flags: number): boolean {
   }
   if (!failed) {
     if (incr) {
-      if (processed) c.w.double(score);
+      if (processed) replyScore(c, score);
       else c.w.nil();
     } else c.w.int(ch ? added + updated : added);
   }
@@ -389,7 +397,7 @@ function zscore(c: Client, argv: string[]): void {
   if (z === null) return;
   const s = z === undefined ? undefined : z.score(argv[2]);
   if (s === undefined) c.w.nil();
-  else c.w.double(s);
+  else replyScore(c, s);
 }
 
 function zmscore(c: Client, argv: string[]): void {
@@ -399,7 +407,7 @@ function zmscore(c: Client, argv: string[]): void {
   for (let j = 2; j < argv.length; j++) {
     const s = z === undefined ? undefined : z.score(argv[j]);
     if (s === undefined) c.w.nil();
-    else c.w.double(s);
+    else replyScore(c, s);
   }
 }
 
@@ -766,7 +774,7 @@ function genericZpop(c: Client, keys: string[], max: boolean, emitKey: boolean, 
     z.removeAt(max ? z.size - 1 : 0);
     if (nested) w.arr(2);
     w.bulk(z.poppedMember);
-    w.double(z.poppedScore);
+    replyScore(c, z.poppedScore);
   }
   c.server.notify(NOTIFY_ZSET, max ? 'zpopmax' : 'zpopmin', key, c.db.id);
   if (afterRemoval(c, key, z)) c.server.notify(NOTIFY_GENERIC, 'del', key, c.db.id);
@@ -1182,7 +1190,7 @@ function zscan(c: Client, argv: string[]): void {
   } else {
     next = z.scanFrom(cursor, opts.count, (p) => {
       ms.push(z.slotMember(p));
-      ss.push(formatG17(z.slotScore(p)));
+      ss.push(formatScore(z.slotScore(p)));
     });
   }
   const pattern = opts.pattern;

@@ -11,7 +11,8 @@
  * not hold them.
  *
  * Distances use the haversine formula with Redis's earth radius
- * (6372797.560856 m). The only libm functions involved are sin, cos, asin
+ * (6372797.560856 m), as Redis 7.0 computes them (7.2's shortcuts for
+ * equal longitudes and box tests are not in 7.0). The only libm functions involved are sin, cos, asin
  * and sqrt: sqrt is exact everywhere, the others are V8's, which may differ
  * from glibc's in the last bit on rare inputs.
  */
@@ -207,21 +208,15 @@ export function geohashString(score: number): string {
 
 // ---- distances ------------------------------------------------------------------------
 
-export function latDistance(lat1d: number, lat2d: number): number {
-  return EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat2d) - degRad(lat1d));
-}
-
-/** geohashGetDistance (haversine), with Redis 7.0's shortcut when the longitudes agree. */
+/** geohashGetDistance: the haversine great circle distance in meters. */
 export function distance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
-  const lon1r = degRad(lon1d);
-  const lon2r = degRad(lon2d);
-  const v = Math.sin((lon2r - lon1r) / 2);
-  if (v === 0.0) return latDistance(lat1d, lat2d);
   const lat1r = degRad(lat1d);
+  const lon1r = degRad(lon1d);
   const lat2r = degRad(lat2d);
+  const lon2r = degRad(lon2d);
   const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
-  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+  const v = Math.sin((lon2r - lon1r) / 2);
+  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v));
 }
 
 // ---- search shapes --------------------------------------------------------------------
@@ -243,13 +238,15 @@ export function withinShape(shape: Shape, lon: number, lat: number): number | nu
     const d = distance(shape.xy[0], shape.xy[1], lon, lat);
     return d > shape.radius * shape.conversion ? null : d;
   }
-  // geohashGetDistanceIfInRectangle
+  // geohashGetDistanceIfInRectangle: east-west distance along the point's
+  // parallel, north-south distance along its meridian.
   const widthM = shape.width * shape.conversion;
   const heightM = shape.height * shape.conversion;
   const x1 = shape.xy[0];
   const y1 = shape.xy[1];
-  if (latDistance(lat, y1) > heightM / 2) return null;
-  if (distance(lon, lat, x1, lat) > widthM / 2) return null;
+  const lonDistance = distance(lon, lat, x1, lat);
+  const latDistance = distance(lon, lat, lon, y1);
+  if (lonDistance > widthM / 2 || latDistance > heightM / 2) return null;
   return distance(x1, y1, lon, lat);
 }
 
@@ -266,7 +263,7 @@ function boundingBox(shape: Shape): [number, number, number, number] {
   return [
     southern ? longitude - longDeltaBottom : longitude - longDeltaTop,
     latitude - latDelta,
-    southern ? longitude + longDeltaTop : longitude + longDeltaBottom,
+    southern ? longitude + longDeltaBottom : longitude + longDeltaTop,
     latitude + latDelta,
   ];
 }

@@ -58,8 +58,12 @@
  * entry uses the master's fields when sameFields(node, entry)), `length`,
  * `lastId`, `firstId`, `maxDeletedId`, `entriesAdded`, and `groups` (name,
  * lastId, entriesRead, pel with deliveryTime/deliveryCount/consumer, consumers
- * with seenTime and their pel). Loading goes through restoreNode(),
- * createGroup(), ConsumerGroup.createConsumer() and ConsumerGroup.restoreNack().
+ * with seenTime and their pel). Loading goes through restoreNode() (then set
+ * length, lastId, firstId, maxDeletedId, entriesAdded), createGroup(),
+ * ConsumerGroup.createConsumer(), and for the PEL either restoreNack() or, in
+ * RDB order, `g.pel.insert(new StreamNACK(ms, seq, time, count, null))`
+ * followed by `g.assign(nack, consumer)` for each consumer's pending ID.
+ * Listpacks read from RDB count as allocated at their exact size.
  */
 import type { Container } from '../db/values';
 import { allocSize } from '../db/memory';
@@ -273,14 +277,22 @@ export function lcpID(a: StreamID, b: StreamID): number {
   return 16;
 }
 
+/** v with its low 8 - keepBytes bytes cleared. */
 function maskDown(v: U64, keepBytes: number): U64 {
   if (keepBytes >= 8) return v;
+  if (typeof v === 'number' && keepBytes >= 2) return v - (v % 2 ** (8 * (8 - keepBytes)));
   const shift = BigInt(8 * (8 - keepBytes));
   return u64((BigInt(v) >> shift) << shift);
 }
 
+/** v with its low 8 - keepBytes bytes set. */
 function maskUp(v: U64, keepBytes: number): U64 {
   if (keepBytes >= 8) return v;
+  if (typeof v === 'number' && keepBytes >= 2) {
+    const p = 2 ** (8 * (8 - keepBytes));
+    const r = v - (v % p) + (p - 1);
+    if (r < TWO53) return r;
+  }
   const shift = BigInt(8 * (8 - keepBytes));
   return u64(((BigInt(v) >> shift) << shift) | ((1n << shift) - 1n));
 }
@@ -946,8 +958,10 @@ export class Stream implements Container {
   edgeId(first: boolean, skipTombstones: boolean): StreamID {
     const nodes = this.nodes;
     if (first) {
-      for (const node of nodes) {
-        for (const e of node.entries) if (!skipTombstones || !e.deleted) return { ms: e.ms, seq: e.seq };
+      for (const ch of nodes.chunks) {
+        for (const node of ch) {
+          for (const e of node.entries) if (!skipTombstones || !e.deleted) return { ms: e.ms, seq: e.seq };
+        }
       }
       return MAX_ID;
     }
@@ -1072,8 +1086,9 @@ export class Stream implements Container {
       deleted += fromNode;
       break;
     }
+    // Redis recomputes it on every trim; it only moves when entries went.
     if (this.length === 0) this.firstId = ZERO_ID;
-    else this.firstId = this.edgeId(true, true);
+    else if (deleted > 0) this.firstId = this.edgeId(true, true);
     return deleted;
   }
 
@@ -1154,19 +1169,23 @@ export class Stream implements Container {
 
   // ---- Container -----------------------------------------------------------------------------
 
-  /** objectComputeSize for OBJ_STREAM, with Redis's default of 5 sampled listpacks. */
-  memoryUsage(): number {
+  /**
+   * objectComputeSize for OBJ_STREAM: the first `sampleSize` listpacks
+   * (MEMORY USAGE SAMPLES, 5 by default, 0 for all) stand for all but the last.
+   */
+  memoryUsage(sampleSize = SAMPLES): number {
     const nodes = this.nodes;
+    const max = sampleSize <= 0 ? Infinity : sampleSize;
     let size = ROBJ + STREAM_STRUCT + raxMemory(nodes.size, nodes.raxNodes);
     let lpsize = 0;
     let samples = 0;
     for (const ch of nodes.chunks) {
       for (const n of ch) {
-        if (samples >= SAMPLES) break;
+        if (samples >= max) break;
         lpsize += n.alloc;
         samples++;
       }
-      if (samples >= SAMPLES) break;
+      if (samples >= max) break;
     }
     if (nodes.size <= samples) size += lpsize;
     else {

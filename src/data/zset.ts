@@ -29,13 +29,18 @@
  * way, exactly where Redis converts (add()). The flag changes what Redis
  * would show: the memory estimate, ZSCAN (a listpack answers in one reply,
  * with the scores as stored in the listpack), the scan-based lexicographic
- * range semantics of a listpack (lexStart/lexEnd), and score storage: a
+ * range semantics of a listpack (lexRangeForward/Backward), and score storage: a
  * listpack stores integral scores within +-2^62 as integers, so -0 becomes
  * 0 there, as in Redis 7.0.
  *
  * Iteration in order (forEach, cursors, memberAt/scoreAt by rank) is the
  * order a DUMP or RDB writer should serialize; fromPairs() builds a value
- * back from (member, score) pairs with a chosen encoding.
+ * back from (member, score) pairs with a chosen encoding (fitsListpack()
+ * says which one Redis would pick for a loaded set).
+ *
+ * Costs: ZADD/ZREM/ZSCORE-like member operations O(1) + O(log n); rank and
+ * range queries O(log n + m); pops O(log n); clone/fromPairs O(n log n) at
+ * most (already sorted input loads in O(n)); memoryUsage() O(1).
  */
 import type { Container, EncodingLimits } from '../db/values';
 import { allocSize } from '../db/memory';
@@ -179,17 +184,65 @@ function lpIntSize(v: number): number {
 }
 
 /**
+ * printf("%.17g", d) as protocol/numbers.ts formatG17, faster: safe
+ * integers print as themselves, and other values use JS's correctly
+ * rounded 17-digit conversion unless an 18th digit of 5 says the value may
+ * be an exact tie (where glibc rounds half to even and JS up), which goes
+ * to formatG17's exact path. Scores are formatted often (ZRANGE WITHSCORES,
+ * pops, ZSCORE), so this matters.
+ */
+export function formatScore(d: number): string {
+  if (d !== 0 && Number.isSafeInteger(d)) return String(d);
+  if (d === 0 || !Number.isFinite(d)) return formatG17(d);
+  const e18 = d.toExponential(17);
+  const mark = e18.indexOf('e');
+  if (e18.charCodeAt(mark - 1) === 53) return formatG17(d); // '5': maybe a tie
+  const e17 = d.toExponential(16);
+  const ei = e17.indexOf('e');
+  const exp = +e17.slice(ei + 1);
+  const neg = d < 0;
+  const digits = e17.slice(neg ? 1 : 0, ei).replace('.', '');
+  const sign = neg ? '-' : '';
+  if (exp < -4 || exp >= 17) {
+    let mant = digits[0];
+    let rest = digits.slice(1);
+    let k = rest.length;
+    while (k > 0 && rest.charCodeAt(k - 1) === 48) k--;
+    rest = rest.slice(0, k);
+    if (rest.length) mant += '.' + rest;
+    const ae = exp < 0 ? -exp : exp;
+    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' + ae : ae}`;
+  }
+  let s: string;
+  if (exp >= 0) {
+    const int = digits.slice(0, exp + 1);
+    let frac = digits.slice(exp + 1);
+    let k = frac.length;
+    while (k > 0 && frac.charCodeAt(k - 1) === 48) k--;
+    frac = frac.slice(0, k);
+    s = frac.length ? int + '.' + frac : int;
+  } else {
+    let all = '0.' + '0'.repeat(-exp - 1) + digits;
+    let k = all.length;
+    while (all.charCodeAt(k - 1) === 48) k--;
+    all = all.slice(0, k);
+    s = all;
+  }
+  return sign + s;
+}
+
+/**
  * The text of a score as a listpack holds it (what ZSCAN shows for a
  * listpack): an integer within +-2^62, else d2string (%.17g, "inf").
  */
 export function listpackScoreString(s: number): string {
   if (lpIntScore(s)) return Number.isSafeInteger(s) ? String(s === 0 ? 0 : s) : BigInt(s).toString();
-  return formatG17(s);
+  return formatScore(s);
 }
 
 function lpScoreSize(s: number): number {
   if (lpIntScore(s)) return lpIntSize(s);
-  return lpEntrySize(formatG17(s));
+  return lpEntrySize(formatScore(s));
 }
 
 // ---- the value ----------------------------------------------------------------
@@ -555,14 +608,14 @@ export class ZSetValue implements Container {
     }
     this.slotScores[p] = score;
     // In place when the order does not change (zslUpdateScore's shortcut), else move.
-    const leaf = this.findLeaf(cur, member);
+    const leaf = this.locate(cur, member);
     const i = this.atIdx;
     if ((i > 0 ? cmp(leaf.scores[i - 1], leaf.keys[i - 1], score, member) < 0 : leaf.prev === null) &&
       (i < leaf.keys.length - 1 ? cmp(score, member, leaf.scores[i + 1], leaf.keys[i + 1]) < 0 : leaf.next === null)) {
       leaf.scores[i] = score;
       return;
     }
-    this.treeDelete(cur, member);
+    this.removeLocated(leaf, i);
     this.treeInsert(score, member);
   }
 
@@ -640,7 +693,7 @@ export class ZSetValue implements Container {
 
   // ---- the tree ---------------------------------------------------------------
 
-  /** Leaf index found by the last leafAt / findLeaf / descendRank. */
+  /** Leaf index found by the last leafAt / locate / descendRank. */
   private atIdx = 0;
 
   private leafAt(r: number): Leaf {
@@ -667,16 +720,6 @@ export class ZSetValue implements Container {
       node = inner.kids[j];
     }
     return base + leafLower(node as Leaf, score, member);
-  }
-
-  private findLeaf(score: number, member: string): Leaf {
-    let node = this.root;
-    for (let h = this.height; h > 0; h--) {
-      const inner = node as Inner;
-      node = inner.kids[sepUpper(inner, score, member)];
-    }
-    this.atIdx = leafLower(node as Leaf, score, member);
-    return node as Leaf;
   }
 
   private treeInsert(score: number, member: string): void {
@@ -753,19 +796,30 @@ export class ZSetValue implements Container {
   }
 
   private treeDelete(score: number, member: string): void {
+    const leaf = this.locate(score, member);
+    this.removeLocated(leaf, this.atIdx);
+  }
+
+  /** Descend to (score, member) recording the path (counts untouched); atIdx is its leaf index. */
+  private locate(score: number, member: string): Leaf {
     let node = this.root;
     const pn = this.pathNode;
     const pi = this.pathIdx;
     for (let h = this.height; h > 0; h--) {
       const inner = node as Inner;
       const j = sepUpper(inner, score, member);
-      inner.counts[j]--;
       pn[h] = inner;
       pi[h] = j;
       node = inner.kids[j];
     }
     const leaf = node as Leaf;
-    const i = leafLower(leaf, score, member);
+    this.atIdx = leafLower(leaf, score, member);
+    return leaf;
+  }
+
+  /** Remove entry i of the leaf found by locate(): counts along the path, then the entry. */
+  private removeLocated(leaf: Leaf, i: number): void {
+    for (let h = this.height; h > 0; h--) this.pathNode[h].counts[this.pathIdx[h]]--;
     this.removeFromLeaf(leaf, i);
   }
 

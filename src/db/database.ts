@@ -28,11 +28,28 @@ export interface DbHost {
   readonly unsettled: Database[];
   /** True while expired keys must not be deleted (replicas, loading). */
   readonly expiryFrozen: boolean;
+  /** True while data files are loaded: keys do not expire at all (keyIsExpired is false), as in Redis. */
+  readonly loading: boolean;
+}
+
+/**
+ * Told about key accesses while a background snapshot runs (persistence/snapshot.ts):
+ * it writes a key out before the first command that could change it.
+ */
+export interface WriteObserver {
+  /** Entry e is about to be read, changed or deleted. */
+  beforeAccess(db: Database, e: number): void;
+  /** A new key was added at entry e. */
+  added(db: Database, e: number): void;
+  /** The database is about to be emptied (may replace db.dict). */
+  beforeFlush(db: Database): void;
 }
 
 export class Database {
-  /** Not readonly only for SWAPDB (swapData). */
+  /** Not readonly only for SWAPDB (swapData) and snapshots (WriteObserver.beforeFlush). */
   dict = new Dict<Value>();
+  /** The running background snapshot, if any. */
+  observer: WriteObserver | null = null;
   /** Sum of keyMemoryUsage over all keys, kept as keys change. */
   usedBytes = 0;
   /**
@@ -101,8 +118,9 @@ export class Database {
     const d = this.dict;
     const e = d.find(key);
     if (e < 0) return -1;
+    if (this.observer !== null) this.observer.beforeAccess(this, e);
     const at = d.getExpire(e);
-    if (at !== 0 && at < this.host.now()) { // keyIsExpired: now > when
+    if (at !== 0 && at < this.host.now() && !this.host.loading) { // keyIsExpired: now > when, never while loading
       if (this.host.expiryFrozen) return -1;
       this.deleteExpired(e);
       return -1;
@@ -112,6 +130,7 @@ export class Database {
 
   /** Delete an expired entry as lazy or active expiry does. */
   deleteExpired(e: number): void {
+    if (this.observer !== null) this.observer.beforeAccess(this, e);
     const key = this.dict.keys[e];
     const old = this.dict.values[e];
     if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, old);
@@ -147,6 +166,7 @@ export class Database {
   /** Add a key known to be absent (dbAdd). */
   add(key: string, value: Value): number {
     const e = this.dict.insertNew(key, value);
+    if (this.observer !== null) this.observer.added(this, e);
     this.host.touch(this, e);
     if (!this.touched.has(key)) this.usedBytes += keyMemoryUsage(key, value);
     this.host.keyModified(this, key);
@@ -188,6 +208,7 @@ export class Database {
   /** Remove every key; returns how many there were. */
   flush(): number {
     const n = this.dict.size;
+    if (this.observer !== null) this.observer.beforeFlush(this);
     this.dict.clear();
     this.usedBytes = 0;
     this.touched.clear();

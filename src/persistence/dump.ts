@@ -31,8 +31,16 @@ export function verifyDumpPayload(p: Buffer, skipChecksum = false): boolean {
 
 /** The value of a verified payload; RdbError when it is not a valid object ("Bad data format"). */
 export function loadDumpPayload(p: Buffer, ctx: LoadContext): Value {
-  const r = new RdbReader(p, 0, p.length - 10);
+  // As Redis does, the reader spans the whole payload: a value may run into the footer.
+  const r = new RdbReader(p, 0, p.length);
   const type = r.u8();
   if (!isObjectType(type)) throw new RdbError(`Unknown RDB encoding type ${type}`);
   return loadObject(r, type, ctx);
+}
+
+/** rdbSavedObjectLen: bytes of the value as RDB writes it (DEBUG OBJECT serializedlength). */
+export function serializedLength(v: Value, opts: SaveOptions, compress: boolean): number {
+  const w = new RdbWriter(compress, false);
+  saveObjectSync(w, v, opts);
+  return w.size;
 }

@@ -158,6 +158,8 @@ export class RdbWriter {
   /** Total bytes handed to the sink so far. */
   flushed = 0;
   readonly crc: Crc64 | null;
+  /** buf[0..crcPos) is already in the CRC. */
+  private crcPos = 0;
 
   constructor(
     /** rdbcompression: LZF-compress long strings. */
@@ -192,7 +194,8 @@ export class RdbWriter {
   flush(): void {
     if (this.sink === null || this.pos === 0) return;
     const chunk = this.buf.subarray(0, this.pos);
-    if (this.crc !== null) this.crc.update(chunk);
+    if (this.crc !== null) this.crc.update(chunk, this.crcPos, this.pos);
+    this.crcPos = 0;
     this.flushed += this.pos;
     this.buf = Buffer.allocUnsafe(Math.max(this.chunkSize + 64, this.buf.length));
     this.pos = 0;
@@ -207,11 +210,26 @@ export class RdbWriter {
   /** Everything written (no sink): the bytes, CRC'd if checksum is on. */
   take(): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    if (this.crc !== null) this.crc.update(out);
+    if (this.crc !== null) this.crc.update(out, this.crcPos, this.pos);
+    this.crcPos = 0;
     this.flushed += this.pos;
     this.buf = Buffer.allocUnsafe(256);
     this.pos = 0;
     return out;
+  }
+
+  /** The CRC of everything written so far, as the 8-byte trailer (zeros without checksum). */
+  checksumTrailer(): void {
+    let trailer: Buffer;
+    if (this.crc !== null) {
+      this.crc.update(this.buf, this.crcPos, this.pos);
+      this.crcPos = this.pos;
+      trailer = this.crc.digestLE();
+    } else trailer = Buffer.alloc(8);
+    this.ensure(8);
+    trailer.copy(this.buf, this.pos);
+    this.pos += 8;
+    this.crcPos = this.pos;
   }
 
   u8(b: number): void {

@@ -155,8 +155,8 @@ const MIN_COMPRESS_IMPROVE = 8;
 
 /** _quicklistNodeAllowInsert's test for a packed node of sz bytes and count elements. */
 function allowInsert(nodeSz: number, count: number, fill: number, elemLen: number): boolean {
-  const overhead = (elemLen < 254 ? 1 : 5) + (elemLen < 64 ? 1 : elemLen < 16384 ? 2 : 5);
-  const newSz = nodeSz + elemLen + overhead;
+  // SIZE_ESTIMATE_OVERHEAD: quicklist's allowance for a listpack entry's header and back length.
+  const newSz = nodeSz + elemLen + 8;
   if (fill < 0) {
     const off = -fill - 1;
     if (off < OPTIMIZATION_LEVEL.length && newSz <= OPTIMIZATION_LEVEL[off]) return true;
@@ -180,11 +180,14 @@ interface QlNode {
  * node, is split exactly as Redis splits it.
  */
 export function quicklistLayout(list: ListValue, packedThreshold: number): QlNode[] {
-  const n = list.length;
-  let fill = list.fill;
+  const atHead = (list as unknown as { grewAtHead?: boolean }).grewAtHead === true;
+  return layoutOf((i) => list.get(i), list.length, list.fill, atHead, packedThreshold);
+}
+
+/** Node layout of n elements pushed one by one at the tail (or at the head). */
+function layoutOf(get: (i: number) => string, n: number, fill: number, atHead: boolean, packedThreshold: number): QlNode[] {
   if (fill > FILL_MAX) fill = FILL_MAX;
   else if (fill < -5) fill = -5;
-  const atHead = (list as unknown as { grewAtHead?: boolean }).grewAtHead === true;
   const nodes: QlNode[] = [];
   let curSz = 0;
   let curCount = 0;
@@ -197,7 +200,7 @@ export function quicklistLayout(list: ListValue, packedThreshold: number): QlNod
   };
   for (let k = 0; k < n; k++) {
     const i = atHead ? n - 1 - k : k;
-    const s = list.get(i);
+    const s = get(i);
     const len = s.length;
     if (len >= packedThreshold) {
       close(i);
@@ -218,6 +221,19 @@ export function quicklistLayout(list: ListValue, packedThreshold: number): QlNod
   close(atHead ? -1 : n);
   if (atHead) nodes.reverse();
   return nodes;
+}
+
+/**
+ * Whether nodes loaded from a file look like head pushes (LPUSH) rather
+ * than tail pushes: the list then remembers it, so a later DUMP splits its
+ * nodes the same way again.
+ */
+function builtAtHead(items: string[], counts: number[], fill: number): boolean {
+  if (counts.length < 2) return false;
+  const same = (layout: QlNode[]) => layout.length === counts.length && layout.every((nd, k) => nd.end - nd.start === counts[k]);
+  const get = (i: number) => items[i];
+  if (same(layoutOf(get, items.length, fill, false, 1 << 30))) return false;
+  return same(layoutOf(get, items.length, fill, true, 1 << 30));
 }
 
 let nodeScratch = Buffer.allocUnsafe(8192);
@@ -523,6 +539,7 @@ function loadPlainList(r: RdbReader, ctx: LoadContext): Value {
 function loadQuicklist(r: RdbReader, ctx: LoadContext, v2: boolean): Value {
   const nodes = r.len();
   const items: string[] = [];
+  const counts: number[] = [];
   for (let k = 0; k < nodes; k++) {
     let container = QUICKLIST_NODE_CONTAINER_PACKED;
     if (v2) {
@@ -534,14 +551,17 @@ function loadQuicklist(r: RdbReader, ctx: LoadContext, v2: boolean): Value {
     const blob = r.blob();
     if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
       items.push(latin1Of(blob, 0, blob.length));
+      counts.push(1);
       continue;
     }
     const els = v2 ? decodeListpack(blob) : decodeZiplist(blob);
     // Empty nodes are skipped silently, as Redis does.
     for (const e of els) items.push(lpString(e));
+    if (els.length > 0) counts.push(els.length);
   }
   if (items.length === 0) throw new RdbError('Empty keys skipped');
-  return ListValue.adopt(items, ctx.limits.listMaxListpackSize);
+  const fill = ctx.limits.listMaxListpackSize;
+  return ListValue.adopt(items, fill, v2 && builtAtHead(items, counts, fill));
 }
 
 function loadPlainSet(r: RdbReader, ctx: LoadContext): Value {

@@ -99,6 +99,8 @@ export function parseDouble(s: string): number | null {
 export function formatG17(d: number): string {
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
   if (!Number.isFinite(d)) return Number.isNaN(d) ? 'nan' : d > 0 ? 'inf' : '-inf';
+  // Integers up to 2^53 print exactly as themselves.
+  if (Number.isSafeInteger(d)) return String(d);
   const [digits, exp] = decimalDigits(d, 17);
   const neg = d < 0 ? '-' : '';
   if (exp < -4 || exp >= 17) {
@@ -126,27 +128,25 @@ export function formatG17(d: number): string {
 function decimalDigits(d: number, prec: number): [string, number] {
   const a = Math.abs(d);
   const e = a.toExponential(prec - 1); // "d.ddddde+x"
-  const [m, x] = e.split('e');
-  let digits = m.replace('.', '');
-  let exp = Number(x);
-  // A tie is only possible when the exact value ends right after digit prec+1 with a 5.
-  const wide = a.toExponential(Math.min(prec + 24, 100));
-  const [wm] = wide.split('e');
-  const wd = wm.replace('.', '');
-  if (wd[prec] === '5' && /^0*$/.test(wd.slice(prec + 1)) && Number(wide.split('e')[1]) === exp) {
-    const exact = exactDecimal(a);
-    // exact: all digits of a, with its exponent; check it truly is a tie.
-    if (exact.digits.length === prec + 1 && exact.digits[prec] === '5' && exact.exp === exp) {
-      const kept = exact.digits.slice(0, prec);
-      if ((Number(kept[prec - 1]) & 1) === 0) {
-        digits = kept; // even: round down
-      } else {
-        const up = (BigInt(kept) + 1n).toString();
-        if (up.length > prec) {
-          digits = up.slice(0, prec);
-          exp += 1;
-        } else digits = up.padStart(prec, '0');
-      }
+  const ei = e.indexOf('e');
+  let digits = e.charCodeAt(1) === 46 ? e[0] + e.slice(2, ei) : e.slice(0, ei);
+  let exp = Number(e.slice(ei + 1));
+  // JS breaks exact ties upward; glibc rounds them to even. A tie shows as a
+  // final 5 when one more digit is printed; only then is the exact value needed.
+  const wide = a.toExponential(prec);
+  if (wide.charCodeAt(wide.indexOf('e') - 1) !== 53 /* '5' */) return [digits, exp];
+  const exact = exactDecimal(a);
+  if (exact.digits.length === prec + 1 && exact.digits[prec] === '5') {
+    exp = exact.exp;
+    const kept = exact.digits.slice(0, prec);
+    if ((Number(kept[prec - 1]) & 1) === 0) {
+      digits = kept; // even: round down
+    } else {
+      const up = (BigInt(kept) + 1n).toString();
+      if (up.length > prec) {
+        digits = up.slice(0, prec);
+        exp += 1;
+      } else digits = up.padStart(prec, '0');
     }
   }
   return [digits, exp];

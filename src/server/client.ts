@@ -12,11 +12,16 @@ import type { Database } from '../db/database';
 import type { Command } from '../commands/registry';
 import type { Server } from './server';
 
+/**
+ * CLIENT REPLY state. The writer is muted in Off and Skip; Server.resetClient
+ * moves SkipNext -> Skip -> On at the end of each top-level command.
+ */
 export const enum ReplyMode {
   On,
   Off,
-  /** Skip the reply of the next command only. */
+  /** CLIENT REPLY SKIP ran: the next command's replies are dropped. */
   SkipNext,
+  /** This command's replies are dropped. */
   Skip,
 }
 
@@ -200,6 +205,8 @@ export class Client {
     this.pendingFlush = false;
     if (this.closed) return;
     if (this.w.len > 0 && this.socket !== null) {
+      // The AOF may hold the reply until what it acknowledges is on disk (it flushes us then).
+      if (this.server.replyGate !== null && this.server.replyGate(this)) return;
       const out = this.w.take();
       this.server.stats.netOutputBytes += out.length;
       this.server.stats.totalWritesProcessed++;

@@ -16,6 +16,8 @@ import type { Client } from './client';
 import type { Command } from '../commands/registry';
 import { exactDecimal } from '../protocol/numbers';
 import { VERSION, REDIS_VERSION } from '../version';
+import { RdbManager } from '../persistence/manager';
+import { AofManager } from '../persistence/aof';
 
 // ---- number formatting as printf does it ------------------------------------
 
@@ -330,7 +332,7 @@ function memorySection(s: Server): Fields {
     ['mem_clients_slaves', 0],
     ['mem_clients_normal', mh.clientsNormal],
     ['mem_cluster_links', 0],
-    ['mem_aof_buffer', 0],
+    ['mem_aof_buffer', AofManager.of(s).bufferLength],
     ['mem_allocator', `v8-${process.versions.v8}`],
     ['active_defrag_running', 0],
     ['lazyfree_pending_objects', 0],
@@ -339,37 +341,34 @@ function memorySection(s: Server): Fields {
 }
 
 function persistenceSection(s: Server): Fields {
+  const rdb = RdbManager.of(s);
+  const aof = AofManager.of(s);
+  const snap = rdb.active?.snapshot ?? aof.rewrite?.snapshot;
+  const total = snap?.keysTotal ?? 0;
+  const done = snap?.keysProcessed ?? 0;
   return [
     ['loading', 0],
     ['async_loading', 0],
     ['current_cow_peak', 0],
     ['current_cow_size', 0],
     ['current_cow_size_age', 0],
-    ['current_fork_perc', '0.00'],
-    ['current_save_keys_processed', 0],
-    ['current_save_keys_total', 0],
+    ['current_fork_perc', fmtFixed(total > 0 ? (Math.min(done, total) / total) * 100 : 0, 2)],
+    ['current_save_keys_processed', done],
+    ['current_save_keys_total', total],
     ['rdb_changes_since_last_save', s.dirty],
-    ['rdb_bgsave_in_progress', 0],
+    ['rdb_bgsave_in_progress', rdb.active !== null ? 1 : 0],
     ['rdb_last_save_time', s.lastSave],
     ['rdb_last_bgsave_status', s.lastBgsaveStatus],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
-    ['rdb_saves', 0],
+    ['rdb_last_bgsave_time_sec', rdb.lastBgsaveTimeSec],
+    ['rdb_current_bgsave_time_sec', rdb.currentSaveSeconds()],
+    ['rdb_saves', rdb.saves],
     ['rdb_last_cow_size', 0],
-    ['rdb_last_load_keys_expired', 0],
-    ['rdb_last_load_keys_loaded', 0],
-    ['aof_enabled', s.config.bool('appendonly') ? 1 : 0],
-    ['aof_rewrite_in_progress', 0],
-    ['aof_rewrite_scheduled', 0],
-    ['aof_last_rewrite_time_sec', -1],
-    ['aof_current_rewrite_time_sec', -1],
-    ['aof_last_bgrewrite_status', 'ok'],
-    ['aof_rewrites', 0],
-    ['aof_rewrites_consecutive_failures', 0],
-    ['aof_last_write_status', 'ok'],
-    ['aof_last_cow_size', 0],
+    ['rdb_last_load_keys_expired', rdb.lastLoadKeysExpired],
+    ['rdb_last_load_keys_loaded', rdb.lastLoadKeysLoaded],
+    ...aof.infoFields(),
     ['module_fork_in_progress', 0],
     ['module_fork_last_cow_size', 0],
+    ...aof.infoExtraFields(),
   ];
 }
 

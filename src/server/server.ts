@@ -21,6 +21,8 @@ import { Tracking, TRACKING_CACHING } from './tracking';
 import { SlowLog } from './slowlog';
 import { Evictor } from './evict';
 import { activeExpireCycle } from './expire';
+import { RdbManager } from '../persistence/manager';
+import { AofManager } from '../persistence/aof';
 import { LatencyHistogram, LatencyMonitor } from './latency';
 import { VERSION, REDIS_VERSION } from '../version';
 import type { EncodingLimits } from '../db/values';
@@ -132,10 +134,30 @@ export class Server implements DbHost {
   private closing: Promise<void> | null = null;
   /** True when closing is complete; embedders await close(). */
   shutdownRequested = false;
-  /** True while expired keys must not be deleted: CLIENT PAUSE (later replicas, loading). */
-  expiryFrozen = false;
+  /**
+   * True while expired keys must not be deleted (read as missing, kept in
+   * the table): during CLIENT PAUSE, as Redis keeps the dataset still (later
+   * also replicas and loading).
+   */
+  get expiryFrozen(): boolean {
+    return this.expiryFrozenBy || this.pauseType !== PAUSE_OFF;
+  }
+
+  /** Set by loading (and later replicas); CLIENT PAUSE adds its own reason. */
+  set expiryFrozen(v: boolean) {
+    this.expiryFrozenBy = v;
+  }
+
+  private expiryFrozenBy = false;
   /** Listeners for every change that must reach AOF and replicas. */
   readonly propagators: ((dbid: number, argv: string[]) => void)[] = [];
+  /** True while data files are loaded (nothing expires meanwhile, as in Redis). */
+  loading = false;
+  /**
+   * Consulted before a client's reply is written: true holds it back (the AOF
+   * holds replies until what they acknowledge is on disk, then flushes the client).
+   */
+  replyGate: ((c: Client) => boolean) | null = null;
   private propagateDb = -1;
   /** Called when the server decides to exit (SHUTDOWN, signals). */
   onExit: ((code: number) => void) | null = null;
@@ -161,6 +183,7 @@ export class Server implements DbHost {
     this.lruClock = lruClockNow();
     this.installConfigHooks();
     this.maxmemory = this.config.num('maxmemory');
+    AofManager.of(this); // CONFIG SET appendonly
   }
 
   /** maxmemory, read on every command. */
@@ -397,9 +420,9 @@ export class Server implements DbHost {
   private propagateBuffer: [number, string[]][] | null = null;
   private propagateNesting = 0;
 
-  /** EXEC (and later scripts): collect the effects of the whole block. */
+  /** A command, EXEC (and later scripts): collect the effects of the whole unit. */
   beginTransactionPropagation(): void {
-    if (this.propagateNesting++ === 0 && this.propagators.length !== 0) this.propagateBuffer = [];
+    this.propagateNesting++;
   }
 
   /** End of the block: one effect goes alone, several go inside MULTI ... EXEC (propagatePendingCommands). */
@@ -409,14 +432,15 @@ export class Server implements DbHost {
     this.propagateBuffer = null;
     if (ops.length > 1) this.propagate(ops[0][0], ['MULTI']);
     for (const [dbid, argv] of ops) this.propagate(dbid, argv);
-    if (ops.length > 1) this.propagate(ops[0][0], ['EXEC']);
+    // EXEC goes without a database (no SELECT before it), as Redis 7.0 propagates it.
+    if (ops.length > 1) this.propagate(-1, ['EXEC']);
   }
 
   /** Send an effect to AOF and replicas (no-op until those are attached). */
   propagate(dbid: number, argv: string[]): void {
     if (this.propagators.length === 0) return;
-    if (this.propagateBuffer !== null) {
-      this.propagateBuffer.push([dbid, argv]);
+    if (this.propagateNesting !== 0) {
+      (this.propagateBuffer ??= []).push([dbid, argv]);
       return;
     }
     for (const p of this.propagators) p(dbid, argv);
@@ -546,6 +570,22 @@ export class Server implements DbHost {
         return;
       }
     }
+    // A failed background save stops writes (stop-writes-on-bgsave-error).
+    if (this.lastBgsaveStatus === 'err') {
+      const denied = RdbManager.of(this).denyWrite(c, cmd);
+      if (denied !== null) {
+        this.reject(c, cmd, denied);
+        return;
+      }
+    }
+    // So does a failed AOF write or fsync.
+    if (this.replyGate !== null) {
+      const denied = AofManager.of(this).denyWrite(c, cmd);
+      if (denied !== null) {
+        this.reject(c, cmd, denied);
+        return;
+      }
+    }
     if (c.monitor && flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE)) {
       this.reject(c, cmd, "ERR Replica can't interact with the keyspace");
       return;
@@ -593,12 +633,11 @@ export class Server implements DbHost {
 
   /**
    * pauseClients: a pause only grows, in kind (WRITE -> ALL) and in time.
-   * Expiry and eviction stop while paused, so the dataset stays still.
+   * Expiry stops while paused (expiryFrozen), so the dataset stays still.
    */
   pauseClients(type: number, end: number): void {
     if (type > this.pauseType) this.pauseType = type;
     if (end > this.pauseEnd) this.pauseEnd = end;
-    this.expiryFrozen = true;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     const arm = () => {
       const ms = this.pauseEnd - Date.now();
@@ -619,7 +658,6 @@ export class Server implements DbHost {
   unpauseClients(): void {
     this.pauseType = PAUSE_OFF;
     this.pauseEnd = 0;
-    this.expiryFrozen = false;
     if (this.pauseTimer) {
       clearTimeout(this.pauseTimer);
       this.pauseTimer = null;
@@ -665,6 +703,8 @@ export class Server implements DbHost {
     const dirtyBefore = this.dirty;
     this.errMark = this.stats.totalErrorReplies;
     c.justBlocked = false;
+    // Every effect of one command (or EXEC) propagates as a unit: several go inside MULTI/EXEC.
+    this.beginTransactionPropagation();
     const start = performance.now();
     try {
       cmd.handler!(c, argv);
@@ -690,6 +730,7 @@ export class Server implements DbHost {
       for (const a of c.propagateAs) this.propagate(c.db.id, a);
       c.propagateAs = null;
     }
+    this.endTransactionPropagation();
     this.current = prevCurrent;
   }
 
@@ -834,12 +875,12 @@ export class Server implements DbHost {
     sock.setNoDelay(true);
     if (this.clients.size >= this.config.num('maxclients')) {
       this.stats.rejectedConnections++;
-      sock.end('-ERR max number of clients reached\r\n');
+      refuse(sock, '-ERR max number of clients reached\r\n');
       return;
     }
     if (this.protectedModeDenies(sock)) {
       this.stats.rejectedConnections++;
-      sock.end(PROTECTED_MODE_ERR);
+      refuse(sock, PROTECTED_MODE_ERR);
       return;
     }
     const tcpKeepalive = this.config.num('tcp-keepalive');
@@ -917,6 +958,9 @@ export class Server implements DbHost {
     if (this.config.num('maxmemory') > 0) this.evictor.perform();
     // Keys made ready outside a command (expired or evicted streams) are served now, as beforeSleep does.
     if (this.blocking.hasReady) this.blocking.handleReady();
+    if (this.tracking.hasPending) this.tracking.sendPending();
+    RdbManager.of(this).cron();
+    AofManager.of(this).cron();
     if (this.pendingClients.length > 0) this.flushPending();
   }
 
@@ -984,17 +1028,35 @@ export class Server implements DbHost {
 
   /** Work after listening and before accepting commands (loading data files). */
   async startup(): Promise<void> {
+    RdbManager.of(this).loadAtStartup();
+    AofManager.of(this).loadAtStartup();
     this.cronWanted = true;
     this.startCron();
   }
 
   /**
-   * SHUTDOWN or a signal: stop serving and exit. Returns false when the
-   * shutdown was refused (nothing here refuses yet; saving comes with persistence).
+   * prepareForShutdown's first part, synchronous: stop a background save and
+   * save the dataset when save points exist (or SAVE). False when saving
+   * failed: the server keeps running.
    */
-  async shutdown(_reason: 'sigint' | 'sigterm' | 'command', _flags: { save?: boolean; nosave?: boolean; now?: boolean; force?: boolean } = {}): Promise<boolean> {
-    this.shutdownRequested = true;
+  prepareForShutdown(reason: 'sigint' | 'sigterm' | 'command', flags: { save?: boolean; nosave?: boolean; now?: boolean; force?: boolean } = {}): boolean {
     this.log.warning('User requested shutdown...');
+    if (AofManager.of(this).prepareShutdown(flags) && RdbManager.of(this).prepareShutdown(reason, flags)) return true;
+    this.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+    return false;
+  }
+
+  /**
+   * SHUTDOWN or a signal: stop serving and exit. Returns false when the
+   * shutdown was refused (the final save failed). `prepared`: the caller ran
+   * prepareForShutdown already.
+   */
+  async shutdown(reason: 'sigint' | 'sigterm' | 'command', flags: { save?: boolean; nosave?: boolean; now?: boolean; force?: boolean } = {}, prepared = false): Promise<boolean> {
+    this.shutdownRequested = true;
+    if (!prepared && !this.prepareForShutdown(reason, flags)) {
+      this.shutdownRequested = false;
+      return false;
+    }
     this.log.notice('Cinnabar is now ready to exit, bye bye...');
     await this.close();
     return true;
@@ -1004,6 +1066,7 @@ export class Server implements DbHost {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
+      RdbManager.of(this).stop();
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
       this.blocking.clearTimers();
@@ -1015,6 +1078,7 @@ export class Server implements DbHost {
         c.close();
       }
       await closed;
+      await AofManager.of(this).close();
       this.log.close();
     })();
     return this.closing;
@@ -1048,6 +1112,12 @@ export const STARTUP_MEMORY = 862_000;
 
 const PROTECTED_MODE_ERR =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/** Best-effort error to a refused connection, then close it (nothing is read from it). */
+function refuse(sock: net.Socket, msg: string): void {
+  sock.on('error', () => undefined);
+  sock.end(msg, () => sock.destroy());
+}
 
 function lruClockNow(): number {
   return Math.floor(Date.now() / 1000) & 0xffffff;

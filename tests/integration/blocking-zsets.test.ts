@@ -231,6 +231,24 @@ describe('blocking sorted set commands', { skip: skipWithoutRedis() }, () => {
     });
   });
 
+  it('answers CLIENT UNBLOCK as a timeout or an error', async () => {
+    await both(async (r, isCin) => {
+      const idOf = async (name: string) => String((await (await r.conn(name)).call('CLIENT', 'ID')).toString().slice(1, -2));
+      const a = await idOf('a');
+      const b = await idOf('b');
+      await r.send('a', 'BZPOPMIN', 'k', '0');
+      await r.send('b', 'BZMPOP', '0', '1', 'k', 'MAX');
+      await r.cmd('p', 'CLIENT', 'UNBLOCK', a);
+      assert.equal(await r.read('a'), '*-1\r\n');
+      await r.cmd('p', 'CLIENT', 'UNBLOCK', b, 'ERROR');
+      await r.read('b');
+      await r.cmd('p', 'CLIENT', 'UNBLOCK', b);
+      if (isCin) assert.equal(cin.server.blocking.count, 0);
+      await r.cmd('p', 'ZADD', 'k', '1', 'x');
+      await r.cmd('p', 'ZCARD', 'k');
+    });
+  });
+
   it('forgets a client that disconnects while blocked', async () => {
     await both(async (r, isCin) => {
       await r.send('a', 'BZPOPMIN', 'k', '0');

@@ -9,10 +9,18 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'net';
-import { spawnSync } from 'child_process';
+import { execFile } from 'child_process';
+import { createClient } from 'redis';
 import { RawConnection, decodeReply } from '../helpers/resp';
 import { hasRedisCli, skipWithoutRedis, startCinnabar } from '../helpers/servers';
 import { both, sleep, usePair } from './scenario';
+
+/** Run redis-cli without blocking the event loop (the server under test runs in this process). */
+function redisCli(port: number, ...args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }, (_err, stdout) => resolve(stdout.trim()));
+  });
+}
 
 /** Some fields of a CLIENT LIST / CLIENT INFO line. */
 function pick(line: string, names: string[]): string {
@@ -383,16 +391,41 @@ describe('CLIENT on Cinnabar alone', () => {
     }
   });
 
+  it('node-redis client side caching (RESP3 CLIENT TRACKING) sees invalidations', async () => {
+    const s = await startCinnabar();
+    const cached = createClient({ socket: { port: s.port, host: '127.0.0.1' }, RESP: 3, clientSideCache: { ttl: 0, maxEntries: 0 } });
+    const writer = createClient({ socket: { port: s.port, host: '127.0.0.1' } });
+    try {
+      await cached.connect();
+      await writer.connect();
+      await writer.set('k', 'one');
+      assert.equal(await cached.get('k'), 'one');
+      assert.equal(await cached.get('k'), 'one');
+      const before = cached.clientSideCache!.stats();
+      assert.equal(before.hitCount, 1);
+      await writer.set('k', 'two');
+      for (let i = 0; i < 50 && cached.clientSideCache!.stats().evictionCount === 0; i++) await sleep(10);
+      assert.equal(await cached.get('k'), 'two');
+      assert.ok(cached.clientSideCache!.stats().missCount >= 2);
+      const info = String(await writer.sendCommand(['CLIENT', 'LIST', 'TYPE', 'normal']));
+      assert.match(info, /flags=t /);
+    } finally {
+      await cached.quit().catch(() => undefined);
+      await writer.quit().catch(() => undefined);
+      await s.close();
+    }
+  });
+
   it('redis-cli: requirepass, -a, NOAUTH and WRONGPASS', { skip: hasRedisCli() ? false : 'redis-cli not installed' }, async () => {
     const s = await startCinnabar();
-    const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(s.port), ...args], { encoding: 'utf8' }).stdout.trim();
+    const cli = (...args: string[]) => redisCli(s.port, ...args);
     try {
-      assert.equal(cli('CONFIG', 'SET', 'requirepass', 's3cret'), 'OK');
-      assert.match(cli('PING'), /^NOAUTH Authentication required\./);
-      assert.equal(cli('-a', 's3cret', '--no-auth-warning', 'PING'), 'PONG');
-      assert.match(cli('-a', 'wrong', '--no-auth-warning', 'PING'), /WRONGPASS|NOAUTH/);
-      assert.equal(cli('-a', 's3cret', '--no-auth-warning', 'CONFIG', 'SET', 'requirepass', ''), 'OK');
-      assert.equal(cli('PING'), 'PONG');
+      assert.equal(await cli('CONFIG', 'SET', 'requirepass', 's3cret'), 'OK');
+      assert.match(await cli('PING'), /^NOAUTH Authentication required\./);
+      assert.equal(await cli('-a', 's3cret', '--no-auth-warning', 'PING'), 'PONG');
+      assert.match(await cli('-a', 'wrong', '--no-auth-warning', 'PING'), /WRONGPASS|NOAUTH/);
+      assert.equal(await cli('-a', 's3cret', '--no-auth-warning', 'CONFIG', 'SET', 'requirepass', ''), 'OK');
+      assert.equal(await cli('PING'), 'PONG');
     } finally {
       await s.close();
     }
@@ -403,14 +436,14 @@ describe('CLIENT on Cinnabar alone', () => {
     const socks = await Promise.all([0, 1, 2].map(() => RawConnection.connect(s.port)));
     try {
       await sleep(50);
-      const out = spawnSync('redis-cli', ['-p', String(s.port), 'CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'], { encoding: 'utf8' }).stdout.trim();
+      const out = await redisCli(s.port, 'CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
       assert.equal(out, '3');
       for (const k of socks) assert.ok(await k.waitClosed(1000));
       const raw = net.createConnection({ port: s.port, host: '127.0.0.1' });
       await new Promise((res) => raw.once('connect', res));
       raw.write('CLIENT ID\r\n');
       const id = await new Promise<string>((res) => raw.once('data', (d) => res(d.toString().slice(1, -2))));
-      const killed = spawnSync('redis-cli', ['-p', String(s.port), 'CLIENT', 'KILL', 'ID', id], { encoding: 'utf8' }).stdout.trim();
+      const killed = await redisCli(s.port, 'CLIENT', 'KILL', 'ID', id);
       assert.equal(killed, '1');
       raw.destroy();
     } finally {

@@ -22,10 +22,12 @@ import {
   ZADD_OUT_NOP,
   ZADD_OUT_UPDATED,
   ZSetValue,
+  formatScore,
   listpackScoreString,
   type LexRange,
 } from '../../src/data/zset';
 import type { EncodingLimits } from '../../src/db/values';
+import { formatG17 } from '../../src/protocol/numbers';
 
 function limits(entries = 128, value = 64): EncodingLimits {
   return {
@@ -254,6 +256,24 @@ describe('zset B+tree', () => {
     for (let i = 0; i < 4999; i++) c.removeAt(0);
     c.check();
     assert.equal(c.size, 0);
+  });
+
+  it('formats scores exactly as %.17g (formatG17), ties included', () => {
+    const rand = rng(11);
+    const fixed = [123456789012345.625, 0.5, 1.1, -1.1, 1e300, -1e-300, 5e-324, 1.7976931348623157e308, 1e17, 1e16 + 2, 2 ** 53, 2 ** 53 + 2, -(2 ** 60), 0.1, 1e-5, 1e-4, 0.30000000000000004, 9007199254740993, 4611686018427387904, 3, -3, 1 / 3, 2.5, 1e21, 123.456, 0.000123456];
+    for (const d of fixed) assert.equal(formatScore(d), formatG17(d), String(d));
+    const buf = new DataView(new ArrayBuffer(8));
+    for (let i = 0; i < 20000; i++) {
+      let d: number;
+      if (i % 3 === 0) {
+        buf.setUint32(0, Math.floor(rand() * 2 ** 32));
+        buf.setUint32(4, Math.floor(rand() * 2 ** 32));
+        d = buf.getFloat64(0);
+        if (!Number.isFinite(d)) continue;
+      } else if (i % 3 === 1) d = Math.floor(rand() * 1e9) / 2 ** Math.floor(rand() * 12);
+      else d = (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20);
+      assert.equal(formatScore(d), formatG17(d), String(d));
+    }
   });
 
   it('stays logarithmic at a million elements', () => {

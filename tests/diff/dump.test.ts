@@ -1,0 +1,3 @@
+import { runCaseFile } from '../helpers/cases';
+
+runCaseFile('dump.txt');
