@@ -245,8 +245,22 @@ export class Registry {
 
   /** Top-level command by name (any case). */
   get(name: string): Command | undefined {
-    return this.commands.get(name) ?? this.commands.get(name.toLowerCase());
+    const hit = this.commands.get(name);
+    if (hit !== undefined) return hit;
+    // Clients send "GET" or "get"; remember the spellings seen so the common
+    // case is one Map lookup with no lowercase copy (bounded against abuse).
+    const cmd = this.commands.get(name.toLowerCase());
+    if (cmd !== undefined && this.spellings < 4096) {
+      this.spellings++;
+      this.commands.set(name, cmd);
+      this.aliases.add(name);
+    }
+    return cmd;
   }
+
+  /** Case variants added by get(), kept apart from real names. */
+  private aliases = new Set<string>();
+  private spellings = 0;
 
   /**
    * The command argv names: the subcommand of a container when argv has one,
@@ -262,24 +276,28 @@ export class Registry {
   rename(from: string, to: string): boolean {
     const cmd = this.commands.get(from.toLowerCase());
     if (!cmd) return false;
+    for (const a of this.aliases) this.commands.delete(a);
+    this.aliases.clear();
     this.commands.delete(from.toLowerCase());
     if (to !== '') this.commands.set(to.toLowerCase(), cmd);
     return true;
   }
 
   all(): Command[] {
-    return [...this.commands.values()];
+    const out: Command[] = [];
+    for (const [name, c] of this.commands) if (!this.aliases.has(name)) out.push(c);
+    return out;
   }
 
   /** Every command and subcommand. */
   *everyCommand(): Iterable<Command> {
-    for (const c of this.commands.values()) {
+    for (const c of this.all()) {
       yield c;
       if (c.subcommands) yield* c.subcommands.values();
     }
   }
 
   get size(): number {
-    return this.commands.size;
+    return this.commands.size - this.aliases.size;
   }
 }

@@ -6,7 +6,7 @@
  * blocked clients, memory accounting).
  */
 import { Dict } from './dict';
-import { keyMemoryUsage } from './memory';
+import { keyMemoryUsage, valueMemoryUsage } from './memory';
 import { isString, type Value } from './values';
 
 /** What the database needs from the server around it. */
@@ -151,7 +151,7 @@ export class Database {
     const e = d.find(key);
     if (e >= 0) {
       const old = d.values[e];
-      if (!this.touched.has(key)) this.usedBytes += keyMemoryUsage(key, value) - keyMemoryUsage(key, old);
+      if (this.touched.size === 0 || !this.touched.has(key)) this.usedBytes += valueMemoryUsage(value) - valueMemoryUsage(old);
       d.values[e] = value;
       this.streamGone(key, old);
       if (!keepTtl) d.setExpire(e, 0);

@@ -54,6 +54,10 @@ export function stringValueSize(v: string | number | ByteString): number {
 
 /** MEMORY USAGE of a key: its value, the key's sds and the dict entry. */
 export function keyMemoryUsage(key: string, v: Value): number {
-  const valueSize = typeof v === 'object' && !(v instanceof ByteString) ? v.memoryUsage() : stringValueSize(v);
-  return valueSize + sdsAlloc(key.length, true) + DICT_ENTRY;
+  return valueMemoryUsage(v) + sdsAlloc(key.length, true) + DICT_ENTRY;
+}
+
+/** The value's share of keyMemoryUsage (what changes when a key is overwritten). */
+export function valueMemoryUsage(v: Value): number {
+  return typeof v === 'object' && !(v instanceof ByteString) ? v.memoryUsage() : stringValueSize(v);
 }

@@ -619,7 +619,7 @@ export class AofManager {
       );
       throw e;
     }
-    s.log.notice(`Successfully migrated an old-style AOF into the AOF directory ${this.dirname}.`);
+    s.log.notice(`Successfully migrated an old-style AOF file (${this.filename}) into the AOF directory (${this.dirname}).`);
   }
 
   /** aofOpenIfNeededOnServerStart: a base for an empty start, then the last incremental file opened for appending. */

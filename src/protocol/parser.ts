@@ -9,6 +9,8 @@
  * into a buffer of its final size as it arrives instead of re-concatenating.
  */
 
+import { readLatin1 } from './latin1';
+
 /** Longest inline command or multibulk/bulk header line (PROTO_INLINE_MAX_SIZE). */
 export const INLINE_MAX_SIZE = 64 * 1024;
 /** Bulk arguments from this size are collected in their own buffer (PROTO_MBULK_BIG_ARG). */
@@ -18,6 +20,7 @@ const MAX_STRING = (1 << 29) - 24;
 const INT_MAX = 2147483647;
 
 const CR = 13, LF = 10;
+
 
 export class ProtocolError extends Error {}
 
@@ -89,7 +92,7 @@ export class RequestParser {
 
   private startMultibulk(): boolean {
     const buf = this.buf;
-    const nl = buf.indexOf(CR, this.pos);
+    const nl = findCR(buf, this.pos);
     if (nl < 0) {
       if (buf.length - this.pos > INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big mbulk count string');
       return false;
@@ -113,7 +116,7 @@ export class RequestParser {
     const argv = this.argv!;
     while (this.argsLeft > 0) {
       if (this.bulkLen === -1) {
-        const nl = buf.indexOf(CR, this.pos);
+        const nl = findCR(buf, this.pos);
         if (nl < 0) {
           if (buf.length - this.pos > INLINE_MAX_SIZE) throw new ProtocolError('Protocol error: too big bulk count string');
           return null;
@@ -141,7 +144,7 @@ export class RequestParser {
       const len = this.bulkLen;
       if (buf.length - this.pos < len + 2) return null;
       // Redis does not check the two bytes after the data are \r\n; neither do we.
-      argv.push(buf.toString('latin1', this.pos, this.pos + len));
+      argv.push(argv.length === 0 ? commandName(buf, this.pos, this.pos + len) : sliceString(buf, this.pos, this.pos + len));
       this.pos += len + 2;
       this.bulkLen = -1;
       this.argsLeft--;
@@ -182,6 +185,61 @@ export class RequestParser {
     if (argv === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
     return argv;
   }
+}
+
+/** Index of the next \r at or after `from`, or -1 (headers are short: a JS scan beats indexOf's native call). */
+function findCR(buf: Buffer, from: number): number {
+  const n = buf.length;
+  for (let i = from; i < n; i++) if (buf[i] === CR) return i;
+  return -1;
+}
+
+const fromCode = String.fromCharCode;
+
+/**
+ * The bytes buf[s..e) as a latin1 string. Short arguments are built in JS
+ * (a flat string from char codes), longer ones by the native slice: each
+ * path is the faster one for its size.
+ */
+function sliceString(buf: Buffer, s: number, e: number): string {
+  switch (e - s) {
+    case 0: return '';
+    case 1: return fromCode(buf[s]);
+    case 2: return fromCode(buf[s], buf[s + 1]);
+    case 3: return fromCode(buf[s], buf[s + 1], buf[s + 2]);
+    case 4: return fromCode(buf[s], buf[s + 1], buf[s + 2], buf[s + 3]);
+    case 5: return fromCode(buf[s], buf[s + 1], buf[s + 2], buf[s + 3], buf[s + 4]);
+    case 6: return fromCode(buf[s], buf[s + 1], buf[s + 2], buf[s + 3], buf[s + 4], buf[s + 5]);
+    default: return readLatin1(buf, s, e);
+  }
+}
+
+/**
+ * Command names repeat endlessly: the same bytes give back the same string
+ * object, whose hash V8 has already computed, so the registry lookup is cheap.
+ */
+const NAME_SLOTS = 256;
+const nameCache: string[] = new Array<string>(NAME_SLOTS).fill('\uffff');
+
+function commandName(buf: Buffer, s: number, e: number): string {
+  const n = e - s;
+  if (n === 0 || n > 24) return sliceString(buf, s, e);
+  let h = n;
+  for (let i = s; i < e; i++) h = (h * 31 + buf[i]) & (NAME_SLOTS - 1);
+  const cached = nameCache[h];
+  if (cached.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (cached.charCodeAt(i) !== buf[s + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const str = sliceString(buf, s, e);
+  nameCache[h] = str;
+  return str;
 }
 
 /** Parse a decimal length as Redis's string2ll does; null when it is not one. */

@@ -51,7 +51,7 @@ export class ReplyWriter {
   raw(s: string): void {
     if (this.muted) return;
     this.ensure(s.length);
-    this.len += writeLatin1(this.buf, s, this.len);
+    this.len += copyString(this.buf, s, this.len);
   }
 
   rawBytes(b: Buffer): void {
@@ -67,7 +67,7 @@ export class ReplyWriter {
     const buf = this.buf;
     let p = this.len;
     buf[p++] = prefix.charCodeAt(0);
-    p += writeLatin1(buf, body, p);
+    p += copyString(buf, body, p);
     buf[p++] = 13;
     buf[p++] = 10;
     this.len = p;
@@ -105,10 +105,7 @@ export class ReplyWriter {
     p += writeDecimal(buf, p, n);
     buf[p++] = 13;
     buf[p++] = 10;
-    if (n < 32) {
-      for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
-      p += n;
-    } else p += writeLatin1(buf, s, p);
+    p += copyString(buf, s, p);
     buf[p++] = 13;
     buf[p++] = 10;
     this.len = p;
@@ -220,4 +217,12 @@ function writeDecimal(buf: Buffer, p: number, n: number): number {
     return 2;
   }
   return writeLatin1(buf, String(n), p);
+}
+
+/** Copy a latin1 string into buf at p: a JS loop beats the native call for short strings. */
+function copyString(buf: Buffer, s: string, p: number): number {
+  const n = s.length;
+  if (n > 32) return writeLatin1(buf, s, p);
+  for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
+  return n;
 }

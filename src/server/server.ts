@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
+import { performance } from 'perf_hooks';
 import { Config, type ConfigValue } from '../config/config';
 import { Registry, type Command, CMD_MAY_REPLICATE, CMD_FAST, CMD_READONLY, CMD_WRITE, CMD_DENYOOM, CMD_NO_AUTH, CMD_NO_MULTI, CMD_PROTECTED, CMD_SKIP_MONITOR, CMD_ADMIN, CMD_SKIP_SLOWLOG, CMD_LOADING, CMD_STALE, CMD_BLOCKING, CMD_PUBSUB } from '../commands/registry';
 import { allCommands } from '../commands';
@@ -122,6 +123,8 @@ export class Server implements DbHost {
   current: Client | null = null;
   /** Clock of the command being executed. */
   private cmdTime = Date.now();
+  /** Wall clock minus the monotonic clock, refreshed by the cron: now() = clockBase + performance.now(). */
+  private clockBase = Date.now() - performance.now();
   /** Nesting of MULTI/EXEC or scripts: time is frozen and wake-ups wait. */
   execDepth = 0;
   /** Keyspace notification flags (notify-keyspace-events). */
@@ -508,7 +511,6 @@ export class Server implements DbHost {
 
   /** processCommand: every check a command passes before it runs, then run it. */
   private processCommand(c: Client, argv: string[]): void {
-    this.cmdTime = Date.now();
     c.argv = argv;
     if (this.tracking.clients !== 0) this.tracking.limit();
     const cmd = this.registry.lookup(argv);
@@ -706,6 +708,8 @@ export class Server implements DbHost {
     // Every effect of one command (or EXEC) propagates as a unit: several go inside MULTI/EXEC.
     this.beginTransactionPropagation();
     const start = performance.now();
+    // One clock read gives the command's duration and its time (Redis's cached mstime).
+    this.cmdTime = Math.floor(this.clockBase + start);
     try {
       cmd.handler!(c, argv);
     } catch (e) {
@@ -942,6 +946,7 @@ export class Server implements DbHost {
   private cron(): void {
     if (this.cronPaused) return;
     this.cmdTime = Date.now();
+    this.clockBase = this.cmdTime - performance.now();
     this.lruClock = lruClockNow();
     this.cronLoops++;
     const hz = Math.min(500, Math.max(1, this.config.num('hz')));

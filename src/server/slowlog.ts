@@ -22,13 +22,21 @@ export class SlowLog {
   entries: SlowLogEntry[] = [];
   private nextId = 0;
 
-  constructor(private server: Server) {}
+  constructor(private server: Server) {
+    this.threshold = server.config.num('slowlog-log-slower-than');
+    server.config.onChange('slowlog-log-slower-than', (v) => {
+      this.threshold = v as number;
+    });
+  }
 
   /** Would a command that took `usec` be logged? */
   wants(usec: number): boolean {
-    const threshold = this.server.config.num('slowlog-log-slower-than');
+    const threshold = this.threshold;
     return threshold >= 0 && usec >= threshold;
   }
+
+  /** slowlog-log-slower-than, kept current by a config hook (read on every command). */
+  private threshold = 10000;
 
   maybeAdd(c: Client, argv: string[], usec: number): void {
     if (!this.wants(usec)) return;

@@ -92,6 +92,20 @@ async function connectTo(port: number, proc: ChildProcess): Promise<RawConnectio
   throw new Error(`nothing listens on ${port}`);
 }
 
+/** Wait until the server answers PING (data files are loaded by then). */
+async function ready(c: Child): Promise<void> {
+  const k = await c.conn();
+  try {
+    for (let i = 0; i < 400; i++) {
+      if ((await q(k, 'PING')) === 'PONG') return;
+      await sleep(25);
+    }
+    throw new Error('the server never became ready');
+  } finally {
+    k.sock.destroy();
+  }
+}
+
 /** cinnabar-server on dir with --save "" and the given directives; waits until it answers (unless noWait). */
 export async function startCinnabarChild(dir: string, args: string[] = [], noWait = false): Promise<Child> {
   const port = await freePort();
@@ -102,10 +116,7 @@ export async function startCinnabarChild(dir: string, args: string[] = [], noWai
     { stdio: 'ignore' },
   );
   const c = child(proc, port, dir, logfile);
-  if (!noWait) {
-    const k = await c.conn();
-    k.sock.destroy();
-  }
+  if (!noWait) await ready(c);
   return c;
 }
 
@@ -119,10 +130,7 @@ export async function startRedisChild(dir: string, args: string[] = [], noWait =
     stdio: 'ignore',
   });
   const c = child(proc, port, dir, logfile);
-  if (!noWait) {
-    const k = await c.conn();
-    k.sock.destroy();
-  }
+  if (!noWait) await ready(c);
   return c;
 }
 

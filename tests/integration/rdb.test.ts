@@ -195,7 +195,7 @@ describe('RDB files', () => {
     // DEBUG RELOAD: save, flush, load back.
     assert.equal(await q(c, 'DEBUG', 'RELOAD'), 'OK');
     assert.equal(await q(c, 'DEBUG', 'DIGEST'), digest);
-    assert.match((await q(c, 'DEBUG', 'RELOAD', 'BOGUS')).toString(), /only supports the MERGE, NOFLUSH and NOSAVE options/);
+    assert.match(String(await q(c, 'DEBUG', 'RELOAD', 'BOGUS')), /only supports the MERGE, NOFLUSH and NOSAVE options/);
     c.close();
     await p.kill9();
   });

@@ -62,10 +62,14 @@ describe('AOF manifest', () => {
 
   it('quotes names that need it, as sdscatrepr, and reads them back', () => {
     const m = new AofManifest();
-    m.newBase('my file"\\.aof', true);
+    m.newBase('my file"\t.aof', true);
     const text = m.toString();
-    assert.equal(text, 'file "my file\\"\\\\.aof.1.base.rdb" seq 1 type b\n');
-    assert.equal(AofManifest.parse(text).base!.name, 'my file"\\.aof.1.base.rdb');
+    assert.equal(text, 'file "my file\\"\\t.aof.1.base.rdb" seq 1 type b\n');
+    assert.equal(AofManifest.parse(text).base!.name, 'my file"\t.aof.1.base.rdb');
+    // A backslash is quoted when written, but such a name is refused on reading (it could be a path).
+    const w = new AofManifest();
+    w.newBase('a\\b', true);
+    assert.equal(w.toString(), 'file "a\\\\b.1.base.rdb" seq 1 type b\n');
     const n = new AofManifest();
     n.newIncr('a\x01b');
     assert.equal(n.toString(), 'file "a\\x01b.1.incr.aof" seq 1 type i\n');
