@@ -94,7 +94,12 @@ async function main(): Promise<void> {
   }
   log.notice(`Running mode=standalone, port=${server.port}.`);
   log.warning('Server initialized');
-  await server.startup();
+  try {
+    await server.startup();
+  } catch {
+    // Loading the data files failed; the reason is in the log, as Redis exits with it.
+    process.exit(1);
+  }
   log.notice('Ready to accept connections tcp');
 
   server.onExit = (code) => process.exit(code);

@@ -198,101 +198,6 @@ function addressOf(db: Database, e: number): string {
   return '0x' + (0x7f0000000000 + ((crypto.createHash('sha1').update(db.dict.keys[e], 'latin1').digest().readUInt32BE(0) & 0xffffff) << 4)).toString(16);
 }
 
-/** rdbSaveLen: bytes of an RDB length prefix. */
-function rdbLenSize(n: number): number {
-  if (n < 64) return 1;
-  if (n < 16384) return 2;
-  if (n <= 0xffffffff) return 5;
-  return 9;
-}
-
-/** RDB bytes of a string as rdbSaveRawString writes it (integers encoded compactly). */
-function rdbStringSize(s: string): number {
-  if (s.length <= 11 && /^(0|-?[1-9]\d*)$/.test(s)) {
-    const n = Number(s);
-    if (n >= -128 && n <= 127) return 2;
-    if (n >= -32768 && n <= 32767) return 3;
-    if (n >= -2147483648 && n <= 2147483647) return 5;
-  }
-  return rdbLenSize(s.length) + s.length;
-}
-
-/** rdbSaveRawString of a blob of n bytes, stored uncompressed. */
-function rdbBlobSize(n: number): number {
-  return rdbLenSize(n) + n;
-}
-
-/** A score as a listpack stores it: an integer when it is one, else its %.17g text. */
-function lpScoreSize(d: number): number {
-  return Number.isInteger(d) && Math.abs(d) < 2 ** 63 ? lpEntrySize(String(d)) : lpEntrySize(formatG17(d));
-}
-
-/**
- * serializedlength: the RDB size of the value, as Redis 7.0 writes it
- * (listpack and intset blobs, quicklist nodes, plain element lists). Exact
- * for uncompressed data; Redis LZF-compresses strings and blobs longer than
- * 20 bytes when rdbcompression is on, which is not modelled here.
- */
-function serializedLength(v: Value, fill: number): number {
-  if (isString(v)) return rdbStringSize(strOf(v));
-  const each = (v as unknown as { forEach?: (fn: (a: unknown, b?: unknown) => void) => void }).forEach;
-  const items: [unknown, unknown][] = [];
-  if (typeof each === 'function') each.call(v, (a, b) => items.push([a, b]));
-  const enc = v.encoding();
-  switch (v.type) {
-    case 'list': {
-      let lp = 7;
-      for (const [x] of items) lp += lpEntrySize(x as string);
-      const nodes = fill > 0 ? Math.max(1, Math.ceil(items.length / fill)) : Math.max(1, Math.ceil(lp / (4096 * 2 ** (Math.min(-fill, 5) - 1))));
-      // Per node: its container type, then its listpack as a string.
-      return rdbLenSize(nodes) + nodes + rdbLenSize(Math.ceil(lp / nodes)) * nodes + lp + 7 * (nodes - 1);
-    }
-    case 'hash': {
-      if (enc === 'listpack') {
-        let lp = 7;
-        for (const [f, val] of items) lp += lpEntrySize(f as string) + lpEntrySize(val as string);
-        return rdbBlobSize(lp);
-      }
-      let n = rdbLenSize(items.length);
-      for (const [f, val] of items) n += rdbStringSize(f as string) + rdbStringSize(val as string);
-      return n;
-    }
-    case 'set': {
-      if (enc === 'intset') {
-        let width = (v as unknown as { intsetWidth?: number }).intsetWidth ?? 0;
-        if (!width) {
-          width = 2;
-          for (const [m] of items) {
-            const x = Number(m);
-            if (x < -2147483648 || x > 2147483647) width = 8;
-            else if ((x < -32768 || x > 32767) && width < 4) width = 4;
-          }
-        }
-        return rdbBlobSize(8 + width * items.length);
-      }
-      let n = rdbLenSize(items.length);
-      for (const [m] of items) n += rdbStringSize(m as string);
-      return n;
-    }
-    case 'zset': {
-      const pairs = items.map(([a, b]) => (typeof a === 'number' ? [b as string, a] : [a as string, b as number]) as [string, number]);
-      if (enc === 'listpack') {
-        let lp = 7;
-        for (const [m, sc] of pairs) lp += lpEntrySize(m) + lpScoreSize(sc);
-        return rdbBlobSize(lp);
-      }
-      let n = rdbLenSize(pairs.length);
-      for (const [m] of pairs) n += rdbStringSize(m) + 8;
-      return n;
-    }
-    default: {
-      let n = rdbLenSize(items.length);
-      for (const [a] of items) n += rdbStringSize(String(a));
-      return n;
-    }
-  }
-}
-
 function debugObject(c: Client, argv: string[]): void {
   const db = c.db;
   const e = db.dict.find(argv[2]);
@@ -309,7 +214,7 @@ function debugObject(c: Client, argv: string[]): void {
     const noShared = s.maxmemory > 0 && (policy.endsWith('-lru') || policy.endsWith('-lfu'));
     if (!noShared) refcount = 2147483647;
   }
-  const lru = db.dict.lru[e];
+  const lru = s.accessMark(db, e);
   const idle = Math.floor(s.evictor.idleMs(lru) / 1000);
   let extra = '';
   if (!isString(v) && v.type === 'list') {

@@ -21,6 +21,8 @@ import { geoCommands } from './geo';
 import { streamCommands } from './streams';
 import { persistenceCommands } from './persistence';
 import { aofCommands } from './aof';
+import { clusterCommands } from './cluster';
+import { replicationCommands } from './replication';
 
 export function allCommands(): CommandDef[] {
   return [
@@ -42,5 +44,7 @@ export function allCommands(): CommandDef[] {
     ...streamCommands,
     ...persistenceCommands,
     ...aofCommands,
+    ...clusterCommands,
+    ...replicationCommands,
   ];
 }

@@ -581,11 +581,12 @@ function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void 
     return;
   }
   if (typeof at === 'number') {
-    let ttl = abs ? at : at - db.host.now();
+    // Redis 7.0 computes the TTL from the real clock (mstime()), not the command's frozen time.
+    let ttl = abs ? at : at - Date.now();
     if (ttl < 0) ttl = 0;
     c.w.int(ms ? ttl : Math.floor((ttl + 500) / 1000));
   } else {
-    let ttl = abs ? at : at - BigInt(db.host.now());
+    let ttl = abs ? at : at - BigInt(Date.now());
     if (ttl < 0n) ttl = 0n;
     c.w.int(ms ? ttl : (ttl + 500n) / 1000n);
   }
@@ -668,7 +669,7 @@ function objectIdletime(c: Client, argv: string[]): void {
     );
     return;
   }
-  c.w.int(Math.floor(c.server.evictor.idleMs(c.db.dict.lru[e]) / 1000));
+  c.w.int(Math.floor(c.server.evictor.idleMs(c.server.accessMark(c.db, e)) / 1000));
 }
 
 function objectFreq(c: Client, argv: string[]): void {
@@ -680,7 +681,7 @@ function objectFreq(c: Client, argv: string[]): void {
     );
     return;
   }
-  c.w.int(c.server.evictor.lfuDecayed(c.db.dict.lru[e]));
+  c.w.int(c.server.evictor.lfuDecayed(c.server.accessMark(c.db, e)));
 }
 
 function objectHelp(c: Client, argv: string[]): void {

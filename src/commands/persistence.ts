@@ -153,7 +153,8 @@ function replconf(c: Client, argv: string[]): void {
       return;
     } else if (opt === 'rdb-only') {
       const v = parseInt64(val);
-      if (v === null || v < 0 || v > 1) return c.error('ERR value is out of range, value must between 0 and 1');
+      if (v === null) return c.error(ERR_NOT_INT);
+      if (v < 0 || v > 1) return c.error('ERR value is out of range, value must between 0 and 1');
       conf.rdbOnly = v === 1;
     } else if (opt === 'rdb-filter-only') {
       const filters = val.split(/\s+/).filter(Boolean);

@@ -192,7 +192,8 @@ function rewriteSpecial(s: Server, p: Param, state: RewriteState, isDefault: boo
       return;
     }
     case 'notify-keyspace-events': {
-      const v = cfg.str(name);
+      // Stored as flags; written as the letters CONFIG GET shows.
+      const v = formatValue(p, cfg.get(name));
       state.rewriteLine(name, `${name} ${quote(v)}`, v !== '');
       return;
     }

@@ -13,8 +13,11 @@ import { isString, type Value } from './values';
 export interface DbHost {
   /** The command clock (ms): one value per command, as Redis's cached time. */
   now(): number;
-  /** LRU clock / LFU bookkeeping for an access to entry `e` of `db`. */
-  touch(db: Database, e: number): void;
+  /**
+   * LRU clock / LFU bookkeeping for an access to entry `e` of `db`; `created`
+   * when the entry was just given this value (dbAdd, overwrite) rather than read.
+   */
+  touch(db: Database, e: number, created?: boolean): void;
   stats: { keyspaceHits: number; keyspaceMisses: number; expiredKeys: number };
   /** A key was deleted because it expired (propagates DEL, fires "expired"). */
   keyExpired(db: Database, key: string): void;
@@ -155,7 +158,7 @@ export class Database {
       d.values[e] = value;
       this.streamGone(key, old);
       if (!keepTtl) d.setExpire(e, 0);
-      this.host.touch(this, e);
+      this.host.touch(this, e, true);
     } else {
       this.add(key, value);
       return;
@@ -167,7 +170,7 @@ export class Database {
   add(key: string, value: Value): number {
     const e = this.dict.insertNew(key, value);
     if (this.observer !== null) this.observer.added(this, e);
-    this.host.touch(this, e);
+    this.host.touch(this, e, true);
     if (!this.touched.has(key)) this.usedBytes += keyMemoryUsage(key, value);
     this.host.keyModified(this, key);
     this.host.keyAdded(this, key);

@@ -18,7 +18,7 @@ import type { Server } from '../server/server';
 import type { Client } from '../server/client';
 import { RdbError } from './rdb-encoding';
 import { fileReader, loadRdb } from './rdb-file';
-import { RdbManager, setLruOrLfu } from './manager';
+import { RdbManager, errText, setLruOrLfu } from './manager';
 
 export type LoadStatus = 'ok' | 'not_exist' | 'empty' | 'open_err' | 'failed' | 'truncated';
 
@@ -188,10 +188,10 @@ export function loadSingleFile(o: LoadOptions, filename: string): LoadStatus {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') {
-      log.warning(`The append log file ${filename} doesn't exist: ${strerror(err)}`);
+      log.warning(`The append log file ${filename} doesn't exist: ${errText(err)}`);
       return 'not_exist';
     }
-    log.warning(`Fatal error: can't open the append log file ${filename} for reading: ${strerror(err)}`);
+    log.warning(`Fatal error: can't open the append log file ${filename} for reading: ${errText(err)}`);
     return 'open_err';
   }
   const replay = new Replayer(s);
@@ -202,21 +202,10 @@ export function loadSingleFile(o: LoadOptions, filename: string): LoadStatus {
     if (fs.readSync(fd, sig, 0, 5, 0) === 5 && sig.toString('latin1') === 'REDIS') {
       const oldStyle = filename === o.appendFilename;
       log.notice(oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...');
-      const res = loadRdbPart(s, fd);
-      if (res.error !== null) {
-        log.warning(
-          oldStyle
-            ? `Error reading the RDB preamble of the AOF file ${filename}, AOF loading aborted`
-            : `Error reading the RDB base file ${filename}, AOF loading aborted`,
-        );
-        if (!res.eof) {
-          // A corrupt RDB part is fatal, as rdbReportError exits.
-          log.warning('Terminating server after rdb file reading failure.');
-          return 'failed';
-        }
-        return truncated(o, filename, file, 0);
-      }
-      start = res.offset;
+      const end = loadRdbPart(s, fd);
+      // A damaged RDB part is fatal: Redis's rdbReportError checks the file and exits.
+      if (end < 0) return 'failed';
+      start = end;
       if (oldStyle) log.notice('Reading the remaining AOF tail...');
     }
     return replayCommands(o, filename, file, fd, start, replay);
@@ -226,8 +215,8 @@ export function loadSingleFile(o: LoadOptions, filename: string): LoadStatus {
   }
 }
 
-/** rdbLoadRio of the file's RDB part: where it ended, or what went wrong. */
-function loadRdbPart(s: Server, fd: number): { offset: number; error: Error | null; eof: boolean } {
+/** rdbLoadRio of the file's RDB part: the offset where it ended, or -1 (logged) when it is damaged. */
+function loadRdbPart(s: Server, fd: number): number {
   const m = RdbManager.of(s);
   const lfu = s.config.str('maxmemory-policy').endsWith('-lfu');
   const r = fileReader(fd);
@@ -248,17 +237,16 @@ function loadRdbPart(s: Server, fd: number): { offset: number; error: Error | nu
     m.lastLoadKeysLoaded = res.keysLoaded;
     m.lastLoadKeysExpired = res.keysExpired;
     s.log.notice(`Done loading RDB, keys loaded: ${res.keysLoaded}, keys expired: ${res.keysExpired}.`);
-    return { offset: r.offset, error: null, eof: false };
+    return r.offset;
   } catch (e) {
     if (!(e instanceof RdbError)) throw e;
-    // rdbReportError when no file is being loaded by name: a short read lets the caller go on.
-    const eof = /^Unexpected EOF/.test(e.message);
-    if (eof) s.log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
-    s.log.warning(
-      `Internal error in RDB reading offset ${r.offset} -> ${e.message}. ` +
-        (eof ? 'Failure loading rdb format from socket, assuming connection error, resuming operation.' : 'Failure loading rdb format'),
-    );
-    return { offset: r.offset, error: e, eof };
+    if (/^Unexpected EOF/.test(e.message)) {
+      s.log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+      s.log.warning(`Internal error in RDB reading offset 0, function at rdb.c:3249 -> ${e.message}`);
+    } else {
+      s.log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${e.message}`);
+    }
+    return -1;
   }
 }
 
@@ -306,7 +294,7 @@ function replayCommands(o: LoadOptions, filename: string, file: string, fd: numb
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === undefined) throw e;
-    log.warning(`Unrecoverable error reading the append only file ${filename}: ${strerror(err)}`);
+    log.warning(`Unrecoverable error reading the append only file ${filename}: ${errText(err)}`);
     return 'failed';
   }
   // A complete file ending inside MULTI: the unfinished transaction is cut off.
@@ -328,29 +316,11 @@ function truncated(o: LoadOptions, filename: string, file: string, validUpTo: nu
       log.warning(`AOF ${filename} loaded anyway because aof-load-truncated is enabled`);
       return 'truncated';
     } catch (e) {
-      log.warning(`Error truncating the AOF file ${filename}: ${strerror(e as NodeJS.ErrnoException)}`);
+      log.warning(`Error truncating the AOF file ${filename}: ${errText(e as NodeJS.ErrnoException)}`);
     }
   }
   log.warning(
     `Unexpected end of file reading the append only file ${filename}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
   );
   return 'failed';
-}
-
-/** strerror() for the usual file errors. */
-export function strerror(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ENOENT': return 'No such file or directory';
-    case 'EACCES': return 'Permission denied';
-    case 'ENOSPC': return 'No space left on device';
-    case 'EROFS': return 'Read-only file system';
-    case 'EISDIR': return 'Is a directory';
-    case 'ENOTDIR': return 'Not a directory';
-    case 'EIO': return 'Input/output error';
-    case 'EEXIST': return 'File exists';
-    case 'EBADF': return 'Bad file descriptor';
-    case 'EDQUOT': return 'Disk quota exceeded';
-    case 'EFBIG': return 'File too large';
-    default: return e.message;
-  }
 }

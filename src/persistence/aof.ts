@@ -31,10 +31,10 @@ import type { Value } from '../db/values';
 import type { RdbWriter } from './rdb-encoding';
 import type { KeyMeta } from './rdb-file';
 import { Snapshot, type RecordFormat } from './snapshot';
-import { FileSink, RdbManager } from './manager';
+import { FileSink, RdbManager, errText, fsyncDir, tryUnlink, writeFully } from './manager';
 import { AofBuffer, encodeCommand, keyCommands, timestampAnnotation } from './aof-format';
 import { AofManifest, ManifestError, manifestName, tempIncrName, tempManifestName, type AofInfo } from './aof-manifest';
-import { loadSingleFile, strerror, type LoadOptions, type LoadStatus } from './aof-load';
+import { loadSingleFile, type LoadOptions, type LoadStatus } from './aof-load';
 
 type State = 'off' | 'on' | 'wait_rewrite';
 
@@ -62,6 +62,8 @@ interface IoJob {
   close: boolean;
   /** Replies waiting for this data may go once it is written (else: once fsynced). */
   durableOnWrite: boolean;
+  /** appendfsync always: a failed write or fsync stops the server, as Redis exits. */
+  fatal: boolean;
 }
 
 /** The running rewrite (the "AOF child"). */
@@ -228,7 +230,7 @@ export class AofManager {
     const always = this.s.config.str('appendfsync') === 'always';
     const noSyncNow = this.s.config.bool('no-appendfsync-on-rewrite') && this.childActive();
     const sync = always && !noSyncNow;
-    this.jobs.push({ fd: this.fd, data: this.buf.take(), off: 0, seq: this.appendedTotal, sync, close: false, durableOnWrite: !sync });
+    this.jobs.push({ fd: this.fd, data: this.buf.take(), off: 0, seq: this.appendedTotal, sync, close: false, durableOnWrite: !sync, fatal: always });
     this.pump();
   }
 
@@ -272,7 +274,7 @@ export class AofManager {
 
   private writeFailed(job: IoJob, err: NodeJS.ErrnoException): void {
     this.ioBusy = false;
-    const msg = strerror(err);
+    const msg = errText(err);
     const now = unixSeconds();
     if (now - this.lastWriteErrorLog > WRITE_ERROR_LOG_RATE || this.lastWriteStatus === 'ok') {
       this.lastWriteErrorLog = now;
@@ -280,8 +282,8 @@ export class AofManager {
     }
     this.lastWriteStatus = 'err';
     this.lastWriteError = msg;
-    if (job.sync) {
-      // appendfsync always: a write acknowledged to nobody cannot be kept; Redis exits.
+    if (job.fatal) {
+      // appendfsync always promises every reply is on disk: Redis gives up rather than reply.
       this.s.log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
       this.s.onExit?.(1);
       this.retryBlocked = true;
@@ -301,9 +303,14 @@ export class AofManager {
       const target = this.writtenTotal;
       fs.fsync(job.fd, (err) => {
         if (err) {
-          this.s.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${strerror(err)}. Exiting...`);
-          this.fsyncError = strerror(err);
-          this.s.onExit?.(1);
+          this.fsyncError = errText(err);
+          if (job.fatal) {
+            this.s.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${errText(err)}. Exiting...`);
+            this.s.onExit?.(1);
+          } else {
+            this.s.log.warning(`Error syncing the AOF file: ${errText(err)}`);
+            this.release(job.seq);
+          }
         } else {
           this.syncedTotal = Math.max(this.syncedTotal, target);
           this.lastFsyncSec = unixSeconds();
@@ -390,8 +397,8 @@ export class AofManager {
     fs.fsync(fd, (err) => {
       this.bgFsyncFd = -1;
       if (err) {
-        if (this.fsyncError === null) this.s.log.warning(`Error syncing the AOF file: ${strerror(err)}`);
-        this.fsyncError = strerror(err);
+        if (this.fsyncError === null) this.s.log.warning(`Error syncing the AOF file: ${errText(err)}`);
+        this.fsyncError = errText(err);
       } else {
         if (this.fsyncError !== null) this.s.log.warning('AOF fsync error looks solved, Redis can write again.');
         this.fsyncError = null;
@@ -417,20 +424,20 @@ export class AofManager {
     try {
       fd = fs.openSync(tmp, 'w', 0o644);
     } catch (e) {
-      log.warning(`Can't open the AOF manifest file ${tmpName}: ${strerror(e as NodeJS.ErrnoException)}`);
+      log.warning(`Can't open the AOF manifest file ${tmpName}: ${errText(e as NodeJS.ErrnoException)}`);
       return false;
     }
     try {
       try {
-        writeAll(fd, Buffer.from(text, 'latin1'));
+        writeFully(fd, Buffer.from(text, 'latin1'));
       } catch (e) {
-        log.warning(`Error trying to write the temporary AOF manifest file ${tmpName}: ${strerror(e as NodeJS.ErrnoException)}`);
+        log.warning(`Error trying to write the temporary AOF manifest file ${tmpName}: ${errText(e as NodeJS.ErrnoException)}`);
         return false;
       }
       try {
         fs.fsyncSync(fd);
       } catch (e) {
-        log.warning(`Fail to fsync the temp AOF file ${tmpName}: ${strerror(e as NodeJS.ErrnoException)}.`);
+        log.warning(`Fail to fsync the temp AOF file ${tmpName}: ${errText(e as NodeJS.ErrnoException)}.`);
         return false;
       }
     } finally {
@@ -439,7 +446,7 @@ export class AofManager {
     try {
       fs.renameSync(tmp, final);
     } catch (e) {
-      log.warning(`Error trying to rename the temporary AOF manifest file ${tmpName} into ${manifestName(this.filename)}: ${strerror(e as NodeJS.ErrnoException)}`);
+      log.warning(`Error trying to rename the temporary AOF manifest file ${tmpName} into ${manifestName(this.filename)}: ${errText(e as NodeJS.ErrnoException)}`);
       return false;
     }
     fsyncDir(this.dir);
@@ -453,7 +460,7 @@ export class AofManager {
       fs.mkdirSync(this.dir, { mode: 0o755 });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code !== 'EEXIST') return strerror(err);
+      if (err.code !== 'EEXIST') return errText(err);
     }
     return null;
   }
@@ -462,7 +469,7 @@ export class AofManager {
     try {
       return fs.statSync(this.filePath(name)).size;
     } catch (e) {
-      this.s.log.warning(`Unable to obtain the AOF file ${name} length. stat: ${strerror(e as NodeJS.ErrnoException)}`);
+      this.s.log.warning(`Unable to obtain the AOF file ${name} length. stat: ${errText(e as NodeJS.ErrnoException)}`);
       return 0;
     }
   }
@@ -483,7 +490,7 @@ export class AofManager {
   private switchFd(fd: number): void {
     this.flush();
     if (this.fd >= 0) {
-      this.jobs.push({ fd: this.fd, data: null, off: 0, seq: this.appendedTotal, sync: true, close: true, durableOnWrite: true });
+      this.jobs.push({ fd: this.fd, data: null, off: 0, seq: this.appendedTotal, sync: true, close: true, durableOnWrite: true, fatal: false });
     }
     this.fd = fd;
     this.lastIncrSize = 0;
@@ -522,7 +529,7 @@ export class AofManager {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return;
-      this.s.log.warning(`Fatal error: can't open the AOF manifest file ${file} for reading: ${strerror(err)}`);
+      this.s.log.warning(`Fatal error: can't open the AOF manifest file ${file} for reading: ${errText(err)}`);
       throw e;
     }
     try {
@@ -556,7 +563,7 @@ export class AofManager {
       try {
         total += fs.statSync(this.filePath(f.name)).size;
       } catch (e) {
-        s.log.warning(`Unable to obtain the AOF file ${f.name} length. stat: ${strerror(e as NodeJS.ErrnoException)}`);
+        s.log.warning(`Unable to obtain the AOF file ${f.name} length. stat: ${errText(e as NodeJS.ErrnoException)}`);
         return 'failed';
       }
     }
@@ -615,7 +622,7 @@ export class AofManager {
       fs.renameSync(path.join(s.dir, this.filename), this.filePath(this.filename));
     } catch (e) {
       s.log.warning(
-        `Error trying to rename the existing AOF to old AOF format ${this.filename} into ${this.shown(this.filename)}: ${strerror(e as NodeJS.ErrnoException)}`,
+        `Error trying to rename the existing AOF to old AOF format ${this.filename} into ${this.shown(this.filename)}: ${errText(e as NodeJS.ErrnoException)}`,
       );
       throw e;
     }
@@ -641,12 +648,11 @@ export class AofManager {
     try {
       this.fd = fs.openSync(this.filePath(incr.name), 'a', 0o644);
     } catch (e) {
-      s.log.warning(`Can't open the append-only file ${incr.name}: ${strerror(e as NodeJS.ErrnoException)}`);
+      s.log.warning(`Can't open the append-only file ${incr.name}: ${errText(e as NodeJS.ErrnoException)}`);
       throw e;
     }
     if (!this.persistManifest(m)) throw new Error('manifest');
     this.lastIncrSize = this.fileSize(incr.name);
-    if (m.base !== null && this.currentSize === 0) this.currentSize = this.fileSize(m.base.name) + this.lastIncrSize;
     this.lastFsyncSec = unixSeconds();
     this.attach();
     s.log.notice(`${hadIncr ? 'Opening' : 'Creating'} AOF incr file ${incr.name} on server start`);
@@ -678,6 +684,8 @@ export class AofManager {
     opts.aux.aofBase = true;
     if (!s.config.bool('aof-use-rdb-preamble')) {
       opts.format = commandFormat(s.config.bool('aof-timestamp-enabled'));
+      opts.compress = false;
+      opts.checksum = false;
     }
     return new Snapshot(s.dbs, opts, sink);
   }
@@ -690,11 +698,11 @@ export class AofManager {
     try {
       fd = fs.openSync(tmp, 'w', 0o644);
     } catch (e) {
-      s.log.warning(`Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${strerror(e as NodeJS.ErrnoException)}`);
+      s.log.warning(`Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${errText(e as NodeJS.ErrnoException)}`);
       return false;
     }
     try {
-      const snap = this.snapshotFor((chunk) => writeAll(fd, chunk));
+      const snap = this.snapshotFor((chunk) => writeFully(fd, chunk));
       snap.runToEnd();
       snap.end();
       fs.fsyncSync(fd);
@@ -702,7 +710,7 @@ export class AofManager {
       fd = -1;
       fs.renameSync(tmp, target);
     } catch (e) {
-      s.log.warning(`Write error writing append only file on disk: ${strerror(e as NodeJS.ErrnoException)}`);
+      s.log.warning(`Write error writing append only file on disk: ${errText(e as NodeJS.ErrnoException)}`);
       if (fd >= 0) fs.closeSync(fd);
       tryUnlink(tmp);
       return false;
@@ -732,7 +740,7 @@ export class AofManager {
     try {
       fd = fs.openSync(tmpPath, 'w', 0o644);
     } catch (e) {
-      s.log.warning(`Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${strerror(e as NodeJS.ErrnoException)}`);
+      s.log.warning(`Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): ${errText(e as NodeJS.ErrnoException)}`);
       this.lastBgrewriteStatus = 'err';
       this.consecutiveFailures++;
       return false;
@@ -771,7 +779,7 @@ export class AofManager {
     try {
       fd = fs.openSync(this.filePath(name), 'w', 0o644);
     } catch (e) {
-      s.log.warning(`Can't open the append-only file ${name}: ${strerror(e as NodeJS.ErrnoException)}`);
+      s.log.warning(`Can't open the append-only file ${name}: ${errText(e as NodeJS.ErrnoException)}`);
       return false;
     }
     if (temp !== null && !this.persistManifest(temp)) {
@@ -809,13 +817,13 @@ export class AofManager {
     rw.sink.whenIdle(() => {
       if (rw.done) return;
       if (rw.sink.failed() !== null) {
-        this.s.log.warning(`Write error writing append only file on disk: ${strerror(rw.sink.failed() as NodeJS.ErrnoException)}`);
+        this.s.log.warning(`Write error writing append only file on disk: ${errText(rw.sink.failed() as NodeJS.ErrnoException)}`);
         return this.rewriteDone(rw, false);
       }
       fs.fsync(rw.sink.fd, (err) => {
         if (rw.done) return;
         if (err) {
-          this.s.log.warning(`Write error writing append only file on disk: ${strerror(err)}`);
+          this.s.log.warning(`Write error writing append only file on disk: ${errText(err)}`);
           return this.rewriteDone(rw, false);
         }
         fs.close(rw.sink.fd, (err2) => {
@@ -829,8 +837,27 @@ export class AofManager {
   }
 
   /** backgroundRewriteDoneHandler. */
-  private rewriteDone(rw: Rewrite, ok: boolean, bySignal = false): void {
-    if (rw.done) return;
+  private rewriteDone(rw: Rewrite, ok: boolean): void {
+    if (!this.endRewrite(rw, ok)) return;
+    if (ok) this.installRewrite(rw);
+    else {
+      this.lastBgrewriteStatus = 'err';
+      this.consecutiveFailures++;
+      this.s.log.warning('Background AOF rewrite terminated with error');
+    }
+    tryUnlink(rw.tmpPath);
+    if (this.state === 'wait_rewrite') {
+      // The temporary incremental file is dropped; the next rewrite starts over (its base has those writes).
+      this.dropBuffer();
+      tryUnlink(this.filePath(tempIncrName(this.filename)));
+      this.rewriteScheduled = true;
+    }
+    this.rewriteTimeLast = unixSeconds() - rw.started;
+  }
+
+  /** The rewrite stops working; false when it had already. The base file is closed unless complete. */
+  private endRewrite(rw: Rewrite, complete: boolean): boolean {
+    if (rw.done) return false;
     rw.done = true;
     if (rw.timer !== null) {
       clearImmediate(rw.timer as NodeJS.Immediate);
@@ -838,30 +865,20 @@ export class AofManager {
     }
     rw.snapshot.abort();
     if (this.rewrite === rw) this.rewrite = null;
-    const s = this.s;
-    const log = s.log;
-    if (ok) this.installRewrite(rw);
-    else {
+    if (!complete) {
       try {
         fs.closeSync(rw.sink.fd);
       } catch {
         // closed already
       }
-      if (bySignal) log.warning('Background AOF rewrite terminated by signal 10');
-      else {
-        this.lastBgrewriteStatus = 'err';
-        this.consecutiveFailures++;
-        log.warning('Background AOF rewrite terminated with error');
-      }
     }
-    tryUnlink(rw.tmpPath);
-    if (this.state === 'wait_rewrite') {
-      // The temporary incremental file is dropped; the next rewrite starts over.
-      this.buf.take();
-      tryUnlink(this.filePath(tempIncrName(this.filename)));
-      this.rewriteScheduled = true;
-    }
-    this.rewriteTimeLast = unixSeconds() - rw.started;
+    return true;
+  }
+
+  /** Forget what the buffer holds (no file wants it); replies waiting for it may go. */
+  private dropBuffer(): void {
+    this.buf.take();
+    this.release(this.appendedTotal);
   }
 
   private installRewrite(rw: Rewrite): void {
@@ -875,7 +892,7 @@ export class AofManager {
       fs.renameSync(rw.tmpPath, basePath);
     } catch (e) {
       log.warning(
-        `Error trying to rename the temporary AOF base file ${this.rewriteTmpName} into ${this.shown(base.name)}: ${strerror(e as NodeJS.ErrnoException)}`,
+        `Error trying to rename the temporary AOF base file ${this.rewriteTmpName} into ${this.shown(base.name)}: ${errText(e as NodeJS.ErrnoException)}`,
       );
       this.lastBgrewriteStatus = 'err';
       this.consecutiveFailures++;
@@ -891,7 +908,7 @@ export class AofManager {
         fs.renameSync(this.filePath(tempIncr), incrPath);
       } catch (e) {
         log.warning(
-          `Error trying to rename the temporary AOF incr file ${this.shown(tempIncr)} into ${this.shown(incr.name)}: ${strerror(e as NodeJS.ErrnoException)}`,
+          `Error trying to rename the temporary AOF incr file ${this.shown(tempIncr)} into ${this.shown(incr.name)}: ${errText(e as NodeJS.ErrnoException)}`,
         );
         tryUnlink(basePath);
         this.lastBgrewriteStatus = 'err';
@@ -925,8 +942,8 @@ export class AofManager {
     const rw = this.rewrite;
     if (rw === null) return;
     this.s.log.notice(`Killing running AOF rewrite child: ${process.pid}`);
-    this.rewriteDone(rw, false, true);
-    tryUnlink(this.filePath(tempIncrName(this.filename)));
+    this.endRewrite(rw, false);
+    tryUnlink(rw.tmpPath);
   }
 
   /** aofRewriteLimited: after repeated failures, automatic rewrites back off. */
@@ -963,13 +980,13 @@ export class AofManager {
     const s = this.s;
     this.state = 'wait_rewrite';
     this.attach();
-    if (this.childActive()) {
+    if (RdbManager.of(s).active !== null) {
       this.rewriteScheduled = true;
       s.log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
     } else if (s.execDepth > 0) {
       this.rewriteScheduled = true;
       s.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
-    } else if (!this.startRewrite()) {
+    } else if (!this.restartRewrite()) {
       this.state = 'off';
       this.detach();
       s.log.warning("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
@@ -988,11 +1005,20 @@ export class AofManager {
     return true;
   }
 
+  /** A running rewrite (started with AOF off) does not feed the new AOF: start over. */
+  private restartRewrite(): boolean {
+    if (this.rewrite !== null) {
+      this.s.log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
+      this.killRewrite();
+    }
+    return this.startRewrite();
+  }
+
   /** stopAppendOnly: flush, fsync and close; a running rewrite is stopped. */
   stop(): void {
     this.flush();
     if (this.fd >= 0) {
-      this.jobs.push({ fd: this.fd, data: null, off: 0, seq: this.appendedTotal, sync: true, close: true, durableOnWrite: true });
+      this.jobs.push({ fd: this.fd, data: null, off: 0, seq: this.appendedTotal, sync: true, close: true, durableOnWrite: true, fatal: false });
       this.pump();
     }
     this.fd = -1;
@@ -1001,7 +1027,8 @@ export class AofManager {
     this.rewriteScheduled = false;
     this.lastIncrSize = 0;
     this.killRewrite();
-    this.buf.take();
+    tryUnlink(this.filePath(tempIncrName(this.filename)));
+    this.dropBuffer();
     this.detach();
   }
 
@@ -1105,7 +1132,7 @@ export class AofManager {
     if (this.fd >= 0) {
       const fd = this.fd;
       this.flush();
-      this.jobs.push({ fd, data: null, off: 0, seq: this.appendedTotal, sync: true, close: true, durableOnWrite: true });
+      this.jobs.push({ fd, data: null, off: 0, seq: this.appendedTotal, sync: true, close: true, durableOnWrite: true, fatal: false });
       this.fd = -1;
       this.pump();
       await this.drain();
@@ -1174,31 +1201,5 @@ function isDir(p: string): boolean {
     return fs.statSync(p).isDirectory();
   } catch {
     return false;
-  }
-}
-
-function writeAll(fd: number, b: Buffer): void {
-  let off = 0;
-  while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
-}
-
-function tryUnlink(p: string): void {
-  try {
-    fs.unlinkSync(p);
-  } catch {
-    // gone already
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // not every file system lets a directory be fsynced
   }
 }

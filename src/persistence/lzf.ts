@@ -40,123 +40,201 @@ function idx(h: number): number {
  * Redis stores the data uncompressed).
  */
 export function lzfCompress(input: Uint8Array, out: Uint8Array, outLen: number, inStart = 0, inLen = input.length - inStart): number {
-  if (inLen === 0 || outLen === 0) return 0;
-  if (++generation === 0xffffffff) {
-    hgen.fill(0);
-    generation = 1;
-  }
-  const gen = generation;
-  const tab = htab;
-  const gens = hgen;
-  const base = inStart;
-  const inEnd = base + inLen;
-  const outEnd = outLen;
-  let ip = base;
-  let op = 0;
-  let lit = 0;
-  op++; // start run
+  const z = new LzfCompressor(input, out, outLen, inStart, inLen, false);
+  z.run(Infinity);
+  return z.result;
+}
 
-  // hval holds the last bytes seen, as liblzf's unsigned int.
-  let hval = ((input[ip] << 8) | input[ip + 1]) >>> 0;
-  while (ip < inEnd - 2) {
-    hval = ((hval << 8) | input[ip + 2]) >>> 0;
-    const slot = idx(hval);
-    const refOff = gens[slot] === gen ? tab[slot] : 0;
-    tab[slot] = ip - base;
-    gens[slot] = gen;
-    const ref = base + refOff;
-    const off = ip - ref - 1;
-    if (
-      refOff > 0 &&
-      ref < ip &&
-      off < MAX_OFF &&
-      input[ref + 2] === input[ip + 2] &&
-      input[ref] === input[ip] &&
-      input[ref + 1] === input[ip + 1]
-    ) {
-      // Match found at ref.
-      let len = 2;
-      let maxlen = inEnd - ip - len;
-      if (maxlen > MAX_REF) maxlen = MAX_REF;
+/**
+ * liblzf's compressor as a resumable computation: run(stopAt) works until
+ * the input position passes stopAt, so a huge string can be compressed a
+ * slice at a time. A compressor that may be suspended while others run gets
+ * its own table (`dedicated`); the shared one is only for run-to-end calls.
+ */
+export class LzfCompressor {
+  /** The compressed length when finished (0: did not fit). */
+  result = 0;
+  done = false;
+  private readonly tab: Uint32Array;
+  private readonly gens: Uint32Array | null;
+  private readonly gen: number;
+  private readonly inEnd: number;
+  ip: number;
+  private op = 1; // the first literal run starts at 0
+  private lit = 0;
+  private hval: number;
+  /** In the final literal copy. */
+  private tail = false;
 
-      if (op + 3 + 1 >= outEnd) {
-        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return 0;
+  constructor(
+    private readonly input: Uint8Array,
+    private readonly out: Uint8Array,
+    private readonly outLen: number,
+    private readonly base = 0,
+    inLen = input.length - base,
+    dedicated = true,
+  ) {
+    this.inEnd = base + inLen;
+    this.ip = base;
+    if (inLen === 0 || outLen === 0) {
+      this.done = true;
+      this.tab = htab;
+      this.gens = null;
+      this.gen = 0;
+      this.hval = 0;
+      return;
+    }
+    if (dedicated) {
+      // A zeroed table: offset 0 means "none", and position 0 is never a reference anyway.
+      this.tab = new Uint32Array(HSIZE);
+      this.gens = null;
+      this.gen = 0;
+    } else {
+      if (++generation === 0xffffffff) {
+        hgen.fill(0);
+        generation = 1;
       }
+      this.tab = htab;
+      this.gens = hgen;
+      this.gen = generation;
+    }
+    // hval holds the last bytes seen, as liblzf's unsigned int.
+    this.hval = ((input[base] << 8) | input[base + 1]) >>> 0;
+  }
 
-      out[op - lit - 1] = lit - 1; // stop run
-      if (lit === 0) op--; // undo run if length is zero
+  /** Work until the input position reaches stopAt (or the end). True when finished. */
+  run(stopAt: number): boolean {
+    if (this.done) return true;
+    const input = this.input;
+    const out = this.out;
+    const tab = this.tab;
+    const gens = this.gens;
+    const gen = this.gen;
+    const base = this.base;
+    const inEnd = this.inEnd;
+    const outEnd = this.outLen;
+    let ip = this.ip;
+    let op = this.op;
+    let lit = this.lit;
+    let hval = this.hval;
+    const stop = Math.min(stopAt, inEnd - 2);
 
-      matchLoop: for (;;) {
-        if (maxlen > 16) {
-          // liblzf's unrolled comparison of the next 16 bytes, without the maxlen test.
-          for (let k = 0; k < 16; k++) {
-            len++;
-            if (input[ref + len] !== input[ip + len]) break matchLoop;
+    if (!this.tail) {
+      while (ip < inEnd - 2) {
+        if (ip >= stop) {
+          this.ip = ip;
+          this.op = op;
+          this.lit = lit;
+          this.hval = hval;
+          return false;
+        }
+        hval = ((hval << 8) | input[ip + 2]) >>> 0;
+        const slot = idx(hval);
+        const refOff = gens === null || gens[slot] === gen ? tab[slot] : 0;
+        tab[slot] = ip - base;
+        if (gens !== null) gens[slot] = gen;
+        const ref = base + refOff;
+        const off = ip - ref - 1;
+        if (
+          refOff > 0 &&
+          ref < ip &&
+          off < MAX_OFF &&
+          input[ref + 2] === input[ip + 2] &&
+          input[ref] === input[ip] &&
+          input[ref + 1] === input[ip + 1]
+        ) {
+          // Match found at ref.
+          let len = 2;
+          let maxlen = inEnd - ip - len;
+          if (maxlen > MAX_REF) maxlen = MAX_REF;
+
+          if (op + 3 + 1 >= outEnd) {
+            if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return this.finish(0);
+          }
+
+          out[op - lit - 1] = lit - 1; // stop run
+          if (lit === 0) op--; // undo run if length is zero
+
+          matchLoop: for (;;) {
+            if (maxlen > 16) {
+              // liblzf's unrolled comparison of the next 16 bytes, without the maxlen test.
+              for (let k = 0; k < 16; k++) {
+                len++;
+                if (input[ref + len] !== input[ip + len]) break matchLoop;
+              }
+            }
+            do len++;
+            while (len < maxlen && input[ref + len] === input[ip + len]);
+            break;
+          }
+
+          len -= 2; // len is now #octets - 1
+          ip++;
+
+          if (len < 7) {
+            out[op++] = (off >>> 8) + (len << 5);
+          } else {
+            out[op++] = (off >>> 8) + (7 << 5);
+            out[op++] = len - 7;
+          }
+          out[op++] = off & 0xff;
+
+          lit = 0;
+          op++; // start run
+
+          ip += len + 1;
+          if (ip >= inEnd - 2) break;
+
+          // VERY_FAST: hash the two positions before the end of the match.
+          ip -= 2;
+          hval = ((input[ip] << 8) | input[ip + 1]) >>> 0;
+          hval = ((hval << 8) | input[ip + 2]) >>> 0;
+          let sl = idx(hval);
+          tab[sl] = ip - base;
+          if (gens !== null) gens[sl] = gen;
+          ip++;
+          hval = ((hval << 8) | input[ip + 2]) >>> 0;
+          sl = idx(hval);
+          tab[sl] = ip - base;
+          if (gens !== null) gens[sl] = gen;
+          ip++;
+        } else {
+          // One more literal byte.
+          if (op >= outEnd) return this.finish(0);
+          lit++;
+          out[op++] = input[ip++];
+          if (lit === MAX_LIT) {
+            out[op - lit - 1] = lit - 1; // stop run
+            lit = 0;
+            op++; // start run
           }
         }
-        do len++;
-        while (len < maxlen && input[ref + len] === input[ip + len]);
-        break;
       }
+      if (op + 3 > outEnd) return this.finish(0); // at most 3 bytes can be missing here
+      this.tail = true;
+    }
 
-      len -= 2; // len is now #octets - 1
-      ip++;
-
-      if (len < 7) {
-        out[op++] = (off >>> 8) + (len << 5);
-      } else {
-        out[op++] = (off >>> 8) + (7 << 5);
-        out[op++] = len - 7;
-      }
-      out[op++] = off & 0xff;
-
-      lit = 0;
-      op++; // start run
-
-      ip += len + 1;
-      if (ip >= inEnd - 2) break;
-
-      // VERY_FAST: hash the two positions before the end of the match.
-      ip -= 2;
-      hval = ((input[ip] << 8) | input[ip + 1]) >>> 0;
-      hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      let s = idx(hval);
-      tab[s] = ip - base;
-      gens[s] = gen;
-      ip++;
-      hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      s = idx(hval);
-      tab[s] = ip - base;
-      gens[s] = gen;
-      ip++;
-    } else {
-      // One more literal byte.
-      if (op >= outEnd) return 0;
+    while (ip < inEnd) {
       lit++;
       out[op++] = input[ip++];
       if (lit === MAX_LIT) {
-        out[op - lit - 1] = lit - 1; // stop run
+        out[op - lit - 1] = lit - 1;
         lit = 0;
-        op++; // start run
+        op++;
       }
     }
+
+    out[op - lit - 1] = lit - 1; // end run
+    if (lit === 0) op--; // undo run if length is zero
+    this.ip = ip;
+    return this.finish(op);
   }
 
-  if (op + 3 > outEnd) return 0; // at most 3 bytes can be missing here
-
-  while (ip < inEnd) {
-    lit++;
-    out[op++] = input[ip++];
-    if (lit === MAX_LIT) {
-      out[op - lit - 1] = lit - 1;
-      lit = 0;
-      op++;
-    }
+  private finish(result: number): boolean {
+    this.result = result;
+    this.done = true;
+    return true;
   }
-
-  out[op - lit - 1] = lit - 1; // end run
-  if (lit === 0) op--; // undo run if length is zero
-  return op;
 }
 
 /** Thrown for input that is not valid LZF or does not expand to the expected size. */

@@ -37,7 +37,7 @@ function unixSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function errText(e: unknown): string {
+export function errText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   switch (err.code) {
     case 'ENOENT': return 'No such file or directory';
@@ -295,6 +295,8 @@ export class RdbManager {
   private readonly replicaConf = new WeakMap<Client, ReplicaConf>();
   /** The last background save's failure, for tests. */
   lastError: string | null = null;
+  /** The last finished background snapshot's hook counters (tests). */
+  lastCounters: Snapshot['counters'] | null = null;
   /** Another background operation runs (an AOF rewrite): no background save may start (hasActiveChildProcess). */
   otherChild: () => boolean = () => false;
 
@@ -533,6 +535,7 @@ export class RdbManager {
       clearImmediate(a.timer as NodeJS.Immediate);
     }
     a.snapshot.abort();
+    this.lastCounters = a.snapshot.counters;
     if (this.active === a) this.active = null;
     const s = this.s;
     this.lastBgsaveTimeSec = unixSeconds() - Math.floor(a.started / 1000);
@@ -647,7 +650,9 @@ export class RdbManager {
     const lfu = policy.endsWith('-lfu');
     const notify = s.notifyFlags;
     const dirty = s.dirty;
+    const loading = s.loading;
     s.notifyFlags = 0;
+    s.loading = true;
     try {
       const r = fileReader(fd);
       const res = loadRdb(r, {
@@ -671,6 +676,7 @@ export class RdbManager {
       fs.closeSync(fd);
       s.notifyFlags = notify;
       s.dirty = dirty;
+      s.loading = loading;
     }
   }
 
@@ -894,6 +900,11 @@ export class RdbManager {
     socket.write(data, () => {
       s.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
       this.closeReplica(r);
+      // rdb-del-sync-files: an instance without persistence keeps no file made only for replicas.
+      if (s.config.bool('rdb-del-sync-files') && this.saveParams().length === 0 && !s.config.bool('appendonly') && this.active === null) {
+        s.log.notice('Removing the RDB file used to feed replicas in a persistence-less instance');
+        tryUnlink(this.rdbPath);
+      }
     });
   }
 
@@ -929,12 +940,12 @@ export function setLruOrLfu(s: Server, db: Database, e: number, lfu: boolean, fr
   }
 }
 
-function writeFully(fd: number, chunk: Buffer): void {
+export function writeFully(fd: number, chunk: Buffer): void {
   let off = 0;
   while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
 }
 
-function tryUnlink(p: string): void {
+export function tryUnlink(p: string): void {
   try {
     fs.unlinkSync(p);
   } catch {
@@ -942,7 +953,7 @@ function tryUnlink(p: string): void {
   }
 }
 
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   try {
     const fd = fs.openSync(dir, 'r');
     try {

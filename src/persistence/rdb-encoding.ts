@@ -167,6 +167,8 @@ export class RdbWriter {
     checksum = true,
     private readonly sink: ((chunk: Buffer) => void) | null = null,
     private readonly chunkSize = 1 << 20,
+    /** Blobs bigger than a chunk go to the sink as they are, not copied (the caller owns them). */
+    private readonly passBlobs = false,
   ) {
     this.buf = Buffer.allocUnsafe(sink === null ? 256 : chunkSize + 64);
     this.crc = checksum ? new Crc64() : null;
@@ -245,7 +247,7 @@ export class RdbWriter {
       const part = Buffer.from(src.buffer, src.byteOffset + start, n);
       if (this.crc !== null) this.crc.update(part);
       this.flushed += n;
-      this.sink(Buffer.from(part));
+      this.sink(this.passBlobs ? part : Buffer.from(part));
       return;
     }
     this.ensure(n);

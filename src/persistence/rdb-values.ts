@@ -21,6 +21,7 @@
  * structures' constructors with the encoding Redis would choose on load.
  */
 import { ByteString } from '../data/bytestring';
+import { writeLatin1 } from '../protocol/latin1';
 import { ListValue } from '../data/list';
 import { SetValue } from '../data/set';
 import { HashValue } from '../data/hash';
@@ -68,7 +69,7 @@ import {
 import { ListpackBuilder, decodeListpack, lpEntryBytes, lpString, type LpValue } from './listpack';
 import { decodeIntset, encodeIntset } from './intset';
 import { decodeZiplist, decodeZipmap } from './ziplist';
-import { lzfCompress } from './lzf';
+import { lzfCompress, LzfCompressor } from './lzf';
 
 // ---- saving ------------------------------------------------------------------------------------
 
@@ -104,7 +105,8 @@ export function objectType(v: Value): number {
 
 /** True for values whose encoding is worth spreading over several slices. */
 export function isBigValue(v: Value): boolean {
-  if (typeof v === 'string' || typeof v === 'number' || v instanceof ByteString) return false;
+  if (typeof v === 'number') return false;
+  if (typeof v === 'string' || v instanceof ByteString) return v.length > BIG_STRING;
   switch (v.type) {
     case 'list':
       return (v as ListValue).length > YIELD_EVERY;
@@ -121,9 +123,12 @@ export function isBigValue(v: Value): boolean {
 
 /** rdbSaveObject for one value (the type byte is written by the caller). */
 export function* saveObject(w: RdbWriter, v: Value, opts: SaveOptions): Generator<void, void, void> {
-  if (typeof v === 'string') return w.string(v);
+  if (typeof v === 'string') return v.length > BIG_STRING ? yield* saveBigString(w, v) : w.string(v);
   if (typeof v === 'number') return w.intString(v);
-  if (v instanceof ByteString) return w.string(v.toString());
+  if (v instanceof ByteString) {
+    if (v.length > BIG_STRING) return yield* saveBigString(w, v.buf.subarray(0, v.length));
+    return w.string(v.toString());
+  }
   switch (v.type) {
     case 'list':
       return yield* saveList(w, v as ListValue, opts);
@@ -142,6 +147,36 @@ export function* saveObject(w: RdbWriter, v: Value, opts: SaveOptions): Generato
 export function saveObjectSync(w: RdbWriter, v: Value, opts: SaveOptions): void {
   const g = saveObject(w, v, opts);
   while (!g.next().done);
+}
+
+/** Strings longer than this are compressed a slice at a time. */
+const BIG_STRING = 1 << 20;
+/** Bytes of a big string copied per slice. */
+const COPY_SLICE = 1 << 20;
+/** Input bytes LZF-compressed per slice of a big string. */
+const LZF_SLICE = 128 << 10;
+
+/** rdbSaveRawString of a long string: copied, then compressed, a slice at a time. */
+function* saveBigString(w: RdbWriter, src: string | Buffer): Generator<void, void, void> {
+  const n = src.length;
+  const data = Buffer.allocUnsafe(n);
+  for (let p = 0; p < n; p += COPY_SLICE) {
+    const end = Math.min(n, p + COPY_SLICE);
+    if (typeof src === 'string') writeLatin1(data, src.substring(p, end), p);
+    else src.copy(data, p, p, end);
+    if (end < n) yield;
+  }
+  if (w.compress) {
+    const out = Buffer.allocUnsafe(n - 4 + 1);
+    const z = new LzfCompressor(data, out, n - 4, 0, n, true);
+    while (!z.run(z.ip + LZF_SLICE)) yield;
+    if (z.result > 0) {
+      w.lzfBlob(out, z.result, n);
+      return;
+    }
+  }
+  w.len(n);
+  w.bytes(data);
 }
 
 // ---- lists: quicklist node layout --------------------------------------------------------------
@@ -186,9 +221,16 @@ export function quicklistLayout(list: ListValue, packedThreshold: number): QlNod
 
 /** Node layout of n elements pushed one by one at the tail (or at the head). */
 function layoutOf(get: (i: number) => string, n: number, fill: number, atHead: boolean, packedThreshold: number): QlNode[] {
+  const nodes: QlNode[] = [];
+  const g = layoutSteps(get, n, fill, atHead, packedThreshold, nodes);
+  while (!g.next().done);
+  return nodes;
+}
+
+/** layoutOf, filling `nodes` and yielding every few thousand elements. */
+function* layoutSteps(get: (i: number) => string, n: number, fill: number, atHead: boolean, packedThreshold: number, nodes: QlNode[]): Generator<void, void, void> {
   if (fill > FILL_MAX) fill = FILL_MAX;
   else if (fill < -5) fill = -5;
-  const nodes: QlNode[] = [];
   let curSz = 0;
   let curCount = 0;
   let curOpen = false;
@@ -199,6 +241,7 @@ function layoutOf(get: (i: number) => string, n: number, fill: number, atHead: b
     curOpen = false;
   };
   for (let k = 0; k < n; k++) {
+    if ((k & 16383) === 16383) yield;
     const i = atHead ? n - 1 - k : k;
     const s = get(i);
     const len = s.length;
@@ -220,7 +263,6 @@ function layoutOf(get: (i: number) => string, n: number, fill: number, atHead: b
   }
   close(atHead ? -1 : n);
   if (atHead) nodes.reverse();
-  return nodes;
 }
 
 /**
@@ -239,7 +281,9 @@ function builtAtHead(items: string[], counts: number[], fill: number): boolean {
 let nodeScratch = Buffer.allocUnsafe(8192);
 
 function* saveList(w: RdbWriter, list: ListValue, opts: SaveOptions): Generator<void, void, void> {
-  const nodes = quicklistLayout(list, opts.packedThreshold);
+  const nodes: QlNode[] = [];
+  const atHead = (list as unknown as { grewAtHead?: boolean }).grewAtHead === true;
+  yield* layoutSteps((i) => list.get(i), list.length, list.fill, atHead, opts.packedThreshold, nodes);
   w.len(nodes.length);
   const depth = opts.compressDepth;
   const lp = new ListpackBuilder(8192);
@@ -531,8 +575,8 @@ function loadString(r: RdbReader): Value {
 function loadPlainList(r: RdbReader, ctx: LoadContext): Value {
   const n = r.len();
   if (n === 0) throw new RdbError('Empty keys skipped');
-  const items = new Array<string>(n);
-  for (let i = 0; i < n; i++) items[i] = r.string();
+  const items: string[] = []; // counts come from the file: no preallocation
+  for (let i = 0; i < n; i++) items.push(r.string());
   return ListValue.adopt(items, ctx.limits.listMaxListpackSize);
 }
 
@@ -567,13 +611,13 @@ function loadQuicklist(r: RdbReader, ctx: LoadContext, v2: boolean): Value {
 function loadPlainSet(r: RdbReader, ctx: LoadContext): Value {
   const n = r.len();
   if (n === 0) throw new RdbError('Empty keys skipped');
-  const members = new Array<string>(n);
+  const members: string[] = []; // counts come from the file: no preallocation
   const seen = new Set<string>();
   for (let i = 0; i < n; i++) {
     const m = r.string();
     if (seen.has(m)) throw new RdbError('Duplicate set members detected');
     seen.add(m);
-    members[i] = m;
+    members.push(m);
   }
   return SetValue.fromMembers(members, ctx.limits);
 }
@@ -581,8 +625,8 @@ function loadPlainSet(r: RdbReader, ctx: LoadContext): Value {
 function loadPlainZset(r: RdbReader, ctx: LoadContext, binary: boolean): Value {
   const n = r.len();
   if (n === 0) throw new RdbError('Empty keys skipped');
-  const members = new Array<string>(n);
-  const scores = new Array<number>(n);
+  const members: string[] = []; // counts come from the file: no preallocation
+  const scores: number[] = []; // counts come from the file: no preallocation
   const seen = new Set<string>();
   let maxLen = 0;
   let total = 0;
@@ -592,8 +636,8 @@ function loadPlainZset(r: RdbReader, ctx: LoadContext, binary: boolean): Value {
     if (Number.isNaN(s)) throw new RdbError('Zset with NAN score detected');
     if (seen.has(m)) throw new RdbError('Duplicate zset fields detected');
     seen.add(m);
-    members[i] = m;
-    scores[i] = s;
+    members.push(m);
+    scores.push(s);
     if (m.length > maxLen) maxLen = m.length;
     total += m.length;
   }
@@ -606,11 +650,8 @@ function loadPlainZset(r: RdbReader, ctx: LoadContext, binary: boolean): Value {
 function loadPlainHash(r: RdbReader, ctx: LoadContext): Value {
   const n = r.len();
   if (n === 0) throw new RdbError('Empty keys skipped');
-  const fv = new Array<string>(n * 2);
-  for (let i = 0; i < n; i++) {
-    fv[i * 2] = r.string();
-    fv[i * 2 + 1] = r.string();
-  }
+  const fv: string[] = []; // counts come from the file: no preallocation
+  for (let i = 0; i < n; i++) fv.push(r.string(), r.string());
   const lim = ctx.limits;
   let listpack = n <= lim.hashMaxListpackEntries;
   if (listpack) {

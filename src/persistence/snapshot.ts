@@ -37,6 +37,9 @@ import { RdbWriter } from './rdb-encoding';
 import { isBigValue, saveObject, type SaveOptions } from './rdb-values';
 import { writeFooter, writeHeader, writeKeyHeader, writeKeySync, writeSelectDb, type AuxInfo, type KeyMeta } from './rdb-file';
 
+/** Bytes of a big record copied into the file per step. */
+const APPEND_SLICE = 1 << 20;
+
 class DictState {
   cursor = 0;
   /** Keys at or past the cursor that need no writing (written early, or new). */
@@ -58,6 +61,8 @@ interface Job {
   dbid: number;
   value: Value;
   w: RdbWriter;
+  /** What w produced so far (its big blobs included as they are). */
+  chunks: Buffer[];
   gen: Generator<void, void, void>;
 }
 
@@ -102,6 +107,12 @@ export class Snapshot implements WriteObserver {
   keysTotal = 0;
   keysProcessed = 0;
   finished = false;
+  /** A finished big record being copied into the file a slice at a time. */
+  private appending: { chunks: Buffer[]; ci: number; pos: number } | null = null;
+  /** Records written out of turn while `appending` runs, in order. */
+  private side: { dbid: number; data: Buffer }[] = [];
+  /** What the write hooks did (tests check that each path ran). */
+  readonly counters = { early: 0, cloned: 0, drained: 0, moved: 0, detached: 0, jobs: 0 };
 
   constructor(
     private readonly dbs: Database[],
@@ -145,7 +156,10 @@ export class Snapshot implements WriteObserver {
 
   beforeAccess(db: Database, e: number): void {
     const d = db.dict;
-    if (this.job !== null && this.job.value === d.values[e]) this.finishJob();
+    if (this.job !== null && this.job.value === d.values[e]) {
+      this.counters.drained++;
+      this.finishJob();
+    }
     const st = this.byDict.get(d);
     if (st === undefined || e < st.cursor) return;
     const key = d.keys[e];
@@ -165,6 +179,7 @@ export class Snapshot implements WriteObserver {
     if (st === undefined || st.detached) return;
     // The snapshot keeps the old table; the database starts over with a new one.
     st.detached = true;
+    this.counters.detached++;
     st.dict.onMove = null;
     db.dict = new Dict<Value>();
   }
@@ -174,6 +189,7 @@ export class Snapshot implements WriteObserver {
     const key = st.dict.keys[to];
     // Below the cursor now: counted as written from here on.
     if (st.done.delete(key)) return;
+    this.counters.moved++;
     this.saveOutOfTurn(st, to);
   }
 
@@ -183,22 +199,33 @@ export class Snapshot implements WriteObserver {
     const v = d.values[e];
     const meta = this.opts.meta(d, e);
     this.keysProcessed++;
+    this.counters.early++;
     if (isBigValue(v)) {
       // Copy now, encode later in slices.
-      this.deferred.push({ dbid: st.dbid, key: d.keys[e], value: (v as { clone(): Value }).clone(), meta });
+      this.counters.cloned++;
+      // (JS strings are immutable: no copy needed.)
+      const copy = typeof v === 'string' ? v : (v as { clone(): Value }).clone();
+      this.deferred.push({ dbid: st.dbid, key: d.keys[e], value: copy, meta });
+      return;
+    }
+    if (this.appending !== null) {
+      // The file is taking a big record: this one waits its turn.
+      const w = new RdbWriter(this.opts.compress, false);
+      this.writeKey(w, d.keys[e], v, meta);
+      this.side.push({ dbid: st.dbid, data: Buffer.from(w.take()) });
       return;
     }
     this.select(st.dbid);
-    this.writeKey(d.keys[e], v, meta);
+    this.writeKey(this.w, d.keys[e], v, meta);
     this.w.maybeFlush();
   }
 
   /** A whole key record, written at once. */
-  private writeKey(key: string, v: Value, meta: KeyMeta): void {
+  private writeKey(w: RdbWriter, key: string, v: Value, meta: KeyMeta): void {
     const f = this.opts.format;
-    if (f === undefined) writeKeySync(this.w, key, v, meta, this.opts.save);
+    if (f === undefined) writeKeySync(w, key, v, meta, this.opts.save);
     else {
-      const g = f.key(this.w, key, v, meta);
+      const g = f.key(w, key, v, meta);
       while (!g.next().done);
     }
   }
@@ -219,14 +246,16 @@ export class Snapshot implements WriteObserver {
   }
 
   private startJob(dbid: number, key: string, v: Value, meta: KeyMeta): void {
-    const w = new RdbWriter(this.opts.compress, false);
+    const chunks: Buffer[] = [];
+    const w = new RdbWriter(this.opts.compress, false, (chunk) => chunks.push(chunk), APPEND_SLICE, true);
+    this.counters.jobs++;
     const f = this.opts.format;
     if (f !== undefined) {
-      this.job = { dbid, value: v, w, gen: f.key(w, key, v, meta) };
+      this.job = { dbid, value: v, w, chunks, gen: f.key(w, key, v, meta) };
       return;
     }
     writeKeyHeader(w, key, v, meta);
-    this.job = { dbid, value: v, w, gen: saveObject(w, v, this.opts.save) };
+    this.job = { dbid, value: v, w, chunks, gen: saveObject(w, v, this.opts.save) };
   }
 
   /** Run the current job until the deadline; true when it completed. */
@@ -250,9 +279,37 @@ export class Snapshot implements WriteObserver {
   private completeJob(job: Job): void {
     this.job = null;
     this.select(job.dbid);
-    const data = job.w.take();
-    this.w.bytes(data);
-    this.w.maybeFlush();
+    job.w.flush();
+    const chunks = job.chunks;
+    if (chunks.length === 1 && chunks[0].length <= APPEND_SLICE) {
+      this.w.bytes(chunks[0]);
+      this.w.maybeFlush();
+    } else this.appending = { chunks, ci: 0, pos: 0 };
+  }
+
+  /** Copy the big record into the file until the deadline; true when it is all in. */
+  private runAppend(deadline: number): boolean {
+    const a = this.appending!;
+    while (a.ci < a.chunks.length) {
+      const data = a.chunks[a.ci];
+      const end = Math.min(a.pos + APPEND_SLICE, data.length);
+      this.w.bytes(data, a.pos, end);
+      a.pos = end;
+      if (a.pos >= data.length) {
+        a.ci++;
+        a.pos = 0;
+      }
+      this.w.maybeFlush();
+      if (a.ci < a.chunks.length && performance.now() >= deadline) return false;
+    }
+    this.appending = null;
+    for (const r of this.side) {
+      this.select(r.dbid);
+      this.w.bytes(r.data);
+      this.w.maybeFlush();
+    }
+    this.side = [];
+    return true;
   }
 
   /**
@@ -262,7 +319,9 @@ export class Snapshot implements WriteObserver {
   step(deadline: number, maxKeys = Infinity): boolean {
     let n = 0;
     for (;;) {
+      if (this.appending !== null && !this.runAppend(deadline)) return false;
       if (this.job !== null && !this.runJob(deadline)) return false;
+      if (this.appending !== null) continue;
       if (this.deferred.length > 0) {
         const p = this.deferred.shift()!;
         this.startJob(p.dbid, p.key, p.value, p.meta);
@@ -284,10 +343,10 @@ export class Snapshot implements WriteObserver {
       if (isBigValue(v)) this.startJob(st.dbid, key, v, meta);
       else {
         this.select(st.dbid);
-        this.writeKey(key, v, meta);
+        this.writeKey(this.w, key, v, meta);
         this.w.maybeFlush();
       }
-      if (++n >= maxKeys) return this.job === null && this.deferred.length === 0 && this.si >= this.states.length;
+      if (++n >= maxKeys) return false;
       if ((n & 31) === 0 && performance.now() >= deadline) return false;
     }
   }
@@ -311,6 +370,8 @@ export class Snapshot implements WriteObserver {
     this.uninstall();
     this.job = null;
     this.deferred = [];
+    this.appending = null;
+    this.side = [];
     this.finished = true;
   }
 }

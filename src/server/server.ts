@@ -123,14 +123,14 @@ export class Server implements DbHost {
   current: Client | null = null;
   /** Clock of the command being executed. */
   private cmdTime = Date.now();
-  /** Wall clock minus the monotonic clock, refreshed by the cron: now() = clockBase + performance.now(). */
-  private clockBase = Date.now() - performance.now();
   /** Nesting of MULTI/EXEC or scripts: time is frozen and wake-ups wait. */
   execDepth = 0;
   /** Keyspace notification flags (notify-keyspace-events). */
   notifyFlags = 0;
   /** LRU clock in seconds (24 bits), refreshed by the cron. */
   lruClock = 0;
+  /** Access marks of the shared integer objects 0..9999 (see sharingIntegers). */
+  sharedLru: Uint32Array;
   listeners: net.Server[] = [];
   port = 0;
   private cronTimer: NodeJS.Timeout | null = null;
@@ -186,6 +186,8 @@ export class Server implements DbHost {
     this.lruClock = lruClockNow();
     this.installConfigHooks();
     this.maxmemory = this.config.num('maxmemory');
+    // The shared integers are created at startup: their mark is the clock then (or a new LFU counter).
+    this.sharedLru = new Uint32Array(SHARED_INTEGERS).fill(this.evictor.lfu ? this.evictor.lfuTouch(0) : this.lruClock);
     AofManager.of(this); // CONFIG SET appendonly
   }
 
@@ -281,12 +283,40 @@ export class Server implements DbHost {
     return this.cmdTime;
   }
 
-  touch(db: Database, e: number): void {
+  touch(db: Database, e: number, created = false): void {
     const c = this.current;
     // NO-TOUCH clients leave access marks alone, but a new key still gets its first mark.
     if (c !== null && c.noTouch && c.cmd !== null && c.cmd.fullName !== 'touch' && db.dict.lru[e] !== 0) return;
-    if (this.evictor.lfu) db.dict.lru[e] = this.evictor.lfuTouch(db.dict.lru[e]);
+    const lfu = this.evictor.lfu;
+    const v = db.dict.values[e];
+    // The value is Redis's shared object for this integer: reading any key that holds it
+    // marks the one object; storing it in a key leaves the object's mark alone.
+    if (typeof v === 'number' && v >= 0 && v < SHARED_INTEGERS && this.sharingIntegers && !created) {
+      this.sharedLru[v] = lfu ? this.evictor.lfuTouch(this.sharedLru[v]) : this.lruClock;
+    }
+    if (lfu) db.dict.lru[e] = this.evictor.lfuTouch(db.dict.lru[e]);
     else db.dict.lru[e] = this.lruClock;
+  }
+
+  /**
+   * The LRU/LFU mark OBJECT IDLETIME/FREQ and DEBUG OBJECT read for entry e:
+   * the shared object's for the integers 0..9999 while Redis would share them.
+   */
+  accessMark(db: Database, e: number): number {
+    const v = db.dict.values[e];
+    if (typeof v === 'number' && v >= 0 && v < SHARED_INTEGERS && this.sharingIntegers) return this.sharedLru[v];
+    return db.dict.lru[e];
+  }
+
+  /**
+   * Redis keeps one object per integer 0..9999 (OBJ_SHARED_INTEGERS) and stores
+   * it instead of a private one unless maxmemory is set with an LRU or LFU
+   * policy; such keys share the object's access mark.
+   */
+  get sharingIntegers(): boolean {
+    if (this.maxmemory === 0) return true;
+    const policy = this.config.str('maxmemory-policy');
+    return !(policy.endsWith('-lru') || policy.endsWith('-lfu'));
   }
 
   keyExpired(db: Database, key: string): void {
@@ -708,8 +738,12 @@ export class Server implements DbHost {
     // Every effect of one command (or EXEC) propagates as a unit: several go inside MULTI/EXEC.
     this.beginTransactionPropagation();
     const start = performance.now();
-    // One clock read gives the command's duration and its time (Redis's cached mstime).
-    this.cmdTime = Math.floor(this.clockBase + start);
+    // The command's time (Redis's cached mstime): the wall clock when a top-level call starts,
+    // frozen for the commands EXEC runs (Redis updates it only on the outermost call), so a key
+    // does not expire halfway through a transaction. Read with Date.now(): deriving it from
+    // performance.now() plus an anchor lagged Date.now() by 1-2 ms, so PTTL after
+    // SET PXAT could exceed what the client asked for.
+    if (this.execDepth === 0) this.cmdTime = Date.now();
     try {
       cmd.handler!(c, argv);
     } catch (e) {
@@ -808,11 +842,24 @@ export class Server implements DbHost {
     return n;
   }
 
-  /** Memory not counted against maxmemory's dataset: tables and client buffers. */
+  /**
+   * Memory besides the values and keys' own accounting: startup, the tables and
+   * client buffers. Per key, the main table's dictEntry is 24 bytes that
+   * jemalloc serves from its 32-byte class (MEMORY USAGE counts sizeof, 24;
+   * used_memory counts the allocation), and a key with a TTL also has an
+   * entry (32) and its share of buckets in the expires table.
+   */
   baseMemory(): number {
     let n = STARTUP_MEMORY;
-    for (const db of this.dbs) n += db.dict.bucketCount * 8;
+    for (const db of this.dbs) {
+      const d = db.dict;
+      n += d.bucketCount * 8 + d.size * (DICT_ENTRY_ALLOC - DICT_ENTRY_SIZE);
+      const vol = d.volatileSize;
+      if (vol !== 0) n += vol * DICT_ENTRY_ALLOC + expiresBuckets(vol) * 8;
+    }
     for (const c of this.clients.values()) n += c.totalMem();
+    // Each command's latency histogram (hdr_histogram, allocated on its first call).
+    n += this.latencyHistograms.size * LATENCY_HISTOGRAM_BYTES;
     return n;
   }
 
@@ -946,7 +993,6 @@ export class Server implements DbHost {
   private cron(): void {
     if (this.cronPaused) return;
     this.cmdTime = Date.now();
-    this.clockBase = this.cmdTime - performance.now();
     this.lruClock = lruClockNow();
     this.cronLoops++;
     const hz = Math.min(500, Math.max(1, this.config.num('hz')));
@@ -1114,6 +1160,23 @@ export class Server implements DbHost {
 
 /** used_memory of an empty server in our model (Redis 7.0 reports about this much at start). */
 export const STARTUP_MEMORY = 862_000;
+
+/** OBJ_SHARED_INTEGERS: Redis shares the objects of the integers 0..9999. */
+const SHARED_INTEGERS = 10000;
+
+/** What one command's latency histogram adds to Redis's used_memory (1 ns..1 s, 2 significant figures). */
+const LATENCY_HISTOGRAM_BYTES = 24_688;
+
+/** sizeof(dictEntry), and what jemalloc allocates for it. */
+const DICT_ENTRY_SIZE = 24;
+const DICT_ENTRY_ALLOC = 32;
+
+/** Buckets of Redis's expires dict holding n keys (grown to the next power of two, at least 4). */
+function expiresBuckets(n: number): number {
+  let s = 4;
+  while (s < n) s *= 2;
+  return s;
+}
 
 const PROTECTED_MODE_ERR =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";

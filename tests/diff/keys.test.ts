@@ -65,6 +65,45 @@ describe('keys: scenarios on both servers', { skip: skipWithoutRedis() }, () => 
     return { redis: await run(pair.redis.port), cinnabar: await run(pair.cinnabar.port) };
   }
 
+  it('values 0..9999 are shared objects (maxmemory 0): OBJECT IDLETIME and FREQ follow the shared object', async () => {
+    const { redis, cinnabar } = await both(1, async ([c]) => {
+      const out: [string, unknown][] = [];
+      const idle = async (k: string) => (await c.cmd('OBJECT', 'IDLETIME', k)) as number;
+      await c.cmd('SET', 'a', '7777');
+      await c.cmd('GET', 'a'); // touches the shared object for 7777
+      await c.cmd('SET', 'big', '77777'); // past 9999: a private object
+      await c.cmd('GET', 'big');
+      await new Promise((r) => setTimeout(r, 2100));
+      await c.cmd('SET', 'b', '7777'); // SET does not touch its value
+      await c.cmd('SET', 'big2', '77777');
+      const ib = await idle('b');
+      out.push(['b idle is the shared object\'s', ib >= 2 && ib <= 3]);
+      out.push(['big2 idle', await idle('big2')]);
+      await c.cmd('INCR', 'n'); // INCR stores shared integers too
+      out.push(['refcounts', [await c.cmd('OBJECT', 'REFCOUNT', 'b'), await c.cmd('OBJECT', 'REFCOUNT', 'n'), await c.cmd('OBJECT', 'REFCOUNT', 'big2')]]);
+      await c.cmd('GET', 'b');
+      out.push(['a idle after GET b', await idle('a')]);
+      const ibig = await idle('big');
+      out.push(['big idle', ibig >= 2 && ibig <= 3]);
+      // LFU without maxmemory: still shared, so two keys holding 4242 report one counter.
+      await c.cmd('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+      await c.cmd('SET', 'x', '4242');
+      await c.cmd('SET', 'y', '4242');
+      for (let i = 0; i < 30; i++) await c.cmd('GET', 'x');
+      out.push(['shared counter', (await c.cmd('OBJECT', 'FREQ', 'x')) === (await c.cmd('OBJECT', 'FREQ', 'y'))]);
+      // With maxmemory and an LFU policy each key gets its own object.
+      await c.cmd('CONFIG', 'SET', 'maxmemory', '100mb');
+      await c.cmd('SET', 'p', '4242');
+      await c.cmd('SET', 'q', '4242');
+      for (let i = 0; i < 30; i++) await c.cmd('GET', 'p');
+      out.push(['private counters', [await c.cmd('OBJECT', 'FREQ', 'q'), ((await c.cmd('OBJECT', 'FREQ', 'p')) as number) > 5]]);
+      out.push(['refcount private', await c.cmd('OBJECT', 'REFCOUNT', 'q')]);
+      await c.cmd('CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', 'noeviction');
+      return out;
+    });
+    assert.deepEqual(cinnabar, redis);
+  });
+
   it('full SCAN iterations return the same keys as Redis, with MATCH, TYPE and COUNT', async () => {
     const { redis, cinnabar } = await both(1, async ([c]) => {
       const cmds: string[][] = [];

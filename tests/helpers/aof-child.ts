@@ -44,6 +44,10 @@ export interface Child {
 }
 
 function child(proc: ChildProcess, port: number, dir: string, logfile: string): Child {
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    if (stderr.length < 20000) stderr += d.toString('utf8');
+  });
   const exited = new Promise<number | string>((resolve) => {
     proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1));
   });
@@ -54,11 +58,13 @@ function child(proc: ChildProcess, port: number, dir: string, logfile: string): 
     exited,
     conn: () => connectTo(port, proc),
     log: () => {
+      let text = '';
       try {
-        return fs.readFileSync(logfile, 'utf8');
+        text = fs.readFileSync(logfile, 'utf8');
       } catch {
-        return '';
+        // not created yet
       }
+      return stderr === '' ? text : `${text}\n[stderr]\n${stderr}`;
     },
     kill: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
@@ -94,7 +100,12 @@ async function connectTo(port: number, proc: ChildProcess): Promise<RawConnectio
 
 /** Wait until the server answers PING (data files are loaded by then). */
 async function ready(c: Child): Promise<void> {
-  const k = await c.conn();
+  let k: RawConnection;
+  try {
+    k = await c.conn();
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; log:\n${c.log().split('\n').slice(-15).join('\n')}`);
+  }
   try {
     for (let i = 0; i < 400; i++) {
       if ((await q(k, 'PING')) === 'PONG') return;
@@ -113,7 +124,7 @@ export async function startCinnabarChild(dir: string, args: string[] = [], noWai
   const proc = spawn(
     process.execPath,
     [BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', logfile, '--enable-debug-command', 'yes', ...args],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const c = child(proc, port, dir, logfile);
   if (!noWait) await ready(c);
@@ -127,7 +138,7 @@ export async function startRedisChild(dir: string, args: string[] = [], noWait =
   const port = await freePort();
   const logfile = path.join(dir, 'redis.log');
   const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', logfile, '--enable-debug-command', 'yes', ...args], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   const c = child(proc, port, dir, logfile);
   if (!noWait) await ready(c);

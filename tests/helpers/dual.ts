@@ -33,6 +33,8 @@ export class Transcript {
       this.entries.push([label, norm ? norm(v) : v]);
       return v;
     } catch (e) {
+      // A mistake in the test itself must not hide as "the same error on both servers".
+      if (e instanceof TypeError || e instanceof ReferenceError || e instanceof RangeError || (e as Error)?.name === 'AssertionError') throw e;
       this.entries.push([label, { error: errorText(e) }]);
       return undefined as T;
     }
@@ -63,6 +65,20 @@ export function assertSameTranscript(redis: Transcript, cinnabar: Transcript): v
       same = false;
     }
     if (!same) {
+      if (typeof a?.[1] === 'string' && typeof b?.[1] === 'string') {
+        const x = a[1], y = b[1];
+        let k = 0;
+        while (k < x.length && x[k] === y[k]) k++;
+        const from = Math.max(0, k - 60);
+        assert.fail(`transcripts differ at entry ${i} (${a[0]}), at char ${k}:\n  redis:    ...${JSON.stringify(x.slice(from, k + 120))}\n  cinnabar: ...${JSON.stringify(y.slice(from, k + 120))}`);
+      }
+      if (Array.isArray(a?.[1]) && Array.isArray(b?.[1]) && a[1].length > 10) {
+        const x = a[1].map(String), y = b[1].map(String);
+        const onlyRedis = x.filter((e) => !y.includes(e)), onlyCin = y.filter((e) => !x.includes(e));
+        let k = 0;
+        while (k < x.length && x[k] === y[k]) k++;
+        assert.fail(`transcripts differ at entry ${i} (${a[0]}): first at index ${k}: ${JSON.stringify(x[k])} vs ${JSON.stringify(y[k])}\n  only redis:    ${JSON.stringify(onlyRedis.slice(0, 30))}\n  only cinnabar: ${JSON.stringify(onlyCin.slice(0, 30))}`);
+      }
       const show = (x: unknown) => inspect(x, { depth: 8, maxArrayLength: 40, maxStringLength: 300, breakLength: 120 });
       assert.fail(`transcripts differ at entry ${i} (${a?.[0] ?? b?.[0]}):\n  redis:    ${show(a?.[1])}\n  cinnabar: ${show(b?.[1])}`);
     }
@@ -77,8 +93,10 @@ export const sorted = <T>(v: T[] | Set<T> | null | undefined): T[] | null | unde
 export const sortedObject = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** A flat [k, v, k, v] array as sorted "k=v" strings. */
-export const sortedPairs = (a: unknown[]): string[] => {
+/** A flat [k, v, k, v] array (or an object or Map) as sorted "k=v" strings. */
+export const sortedPairs = (a: unknown[] | Record<string, unknown> | Map<unknown, unknown>): string[] => {
+  if (a instanceof Map) return [...a.entries()].map(([k, v]) => `${String(k)}=${String(v)}`).sort();
+  if (!Array.isArray(a)) return Object.entries(a).map(([k, v]) => `${k}=${String(v)}`).sort();
   const out: string[] = [];
   for (let i = 0; i + 1 < a.length; i += 2) out.push(`${String(a[i])}=${String(a[i + 1])}`);
   return out.sort();
@@ -128,6 +146,9 @@ export async function dual(pair: Pair, body: (t: Transcript, port: number, which
     const t = new Transcript(which);
     await body(t, pair.port(which), which);
     runs.push(t);
+  }
+  if (process.env.DUAL_DUMP) {
+    for (const [label, v] of runs[1].entries) console.error(`[${label}]`, inspect(v, { depth: 6, maxArrayLength: 12, maxStringLength: 160, breakLength: 200 }));
   }
   assertSameTranscript(runs[0], runs[1]);
 }

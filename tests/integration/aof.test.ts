@@ -551,6 +551,11 @@ describe('damaged AOF files', { skip: noTools }, () => {
       ],
       ['an empty manifest', (d) => fs.writeFileSync(manifestPath(d), ''), /# Found an empty AOF manifest/],
       [
+        'a truncated RDB base',
+        (d) => fs.truncateSync(path.join(d, 'appendonlydir', 'appendonly.aof.1.base.rdb'), 40),
+        /# Short read or OOM loading DB\. Unrecoverable error, aborting now\.\n.*# Internal error in RDB reading offset 0, function at rdb\.c:3249 -> Unexpected EOF reading RDB file/,
+      ],
+      [
         'a truncated file that is not the last',
         (d) => {
           const m = readManifest(d);

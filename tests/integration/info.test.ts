@@ -140,6 +140,89 @@ describe('INFO compared with Redis', { skip: skipWithoutRedis() }, () => {
     assert.equal(total(await info(k, 'stats')), total(await info(r, 'stats')));
   });
 
+  it('used_memory grows and shrinks as Redis\'s does: keys, keys with a TTL (the expires table), PERSIST, DEL', async () => {
+    // Loaded from a separate connection, closed afterwards, and client buffers left out: only the keyspace counts.
+    const N = 30000;
+    const mem = async (conn: RawConnection) => {
+      await new Promise((res) => setTimeout(res, 300)); // let incremental rehashing finish
+      const text = await info(conn, 'memory');
+      const f = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)![1]);
+      return f('used_memory') - f('mem_clients_normal');
+    };
+    const load = async (port: number, cmds: string[][]) => {
+      const c = await RawConnection.connect(port);
+      for (let i = 0; i < cmds.length; i += 1000) {
+        const chunk = cmds.slice(i, i + 1000);
+        for (const argv of chunk) c.send(...argv);
+        for (let j = 0; j < chunk.length; j++) await c.readReply();
+      }
+      c.close();
+    };
+    const keys = Array.from({ length: N }, (_, i) => `cache:${i}`);
+    const steps: [string, string[][]][] = [
+      ['SET k v', keys.map((k, i) => ['SET', k, `value${i}`])],
+      ['EXPIRE', keys.map((k) => ['EXPIRE', k, '3600'])],
+      ['SET k v EX (overwrite)', keys.map((k, i) => ['SET', k, `v${i}`, 'EX', '100'])],
+      ['PERSIST', keys.map((k) => ['PERSIST', k])],
+      ['SET k v PX (new keys)', keys.map((k, i) => ['SET', `s:${k}`, 'x', 'PX', '1000000'])],
+      ['DEL', keys.map((k) => ['DEL', k, `s:${k}`])],
+    ];
+    await both('FLUSHALL');
+    const base = [await mem(r), await mem(k)];
+    for (const [name, cmds] of steps) {
+      await Promise.all([load(pair.redis.port, cmds), load(pair.cinnabar.port, cmds)]);
+      const [a, b] = [(await mem(r)) - base[0], (await mem(k)) - base[1]];
+      // Within 2% of Redis's growth, or 16 KB when it is about nothing.
+      assert.ok(Math.abs(a - b) <= Math.max(16384, Math.abs(a) * 0.02), `after ${name}: used_memory grew ${a} on Redis, ${b} on Cinnabar`);
+    }
+  });
+
+  it('under maxmemory allkeys-lru about as many cache keys (with TTLs) survive as on Redis', async () => {
+    await both('FLUSHALL');
+    await both('CONFIG', 'SET', 'maxmemory', '4mb', 'maxmemory-policy', 'allkeys-lru');
+    try {
+      const sizes: number[] = [];
+      for (const [conn, port] of [[r, pair.redis.port], [k, pair.cinnabar.port]] as [RawConnection, number][]) {
+        const c = await RawConnection.connect(port);
+        for (let i = 0; i < 40000; i += 500) {
+          for (let j = i; j < i + 500; j++) c.send('SET', `cache:${j}`, 'v'.repeat(100), 'EX', '3600');
+          for (let j = i; j < i + 500; j++) {
+            const rep = (await c.readReply()).toString('latin1');
+            assert.equal(rep, '+OK\r\n');
+          }
+        }
+        c.close();
+        sizes.push(decodeReply(await conn.call('DBSIZE'))[0] as number);
+      }
+      assert.ok(Math.abs(sizes[0] - sizes[1]) <= sizes[0] * 0.05, `keys left: Redis ${sizes[0]}, Cinnabar ${sizes[1]}`);
+    } finally {
+      await both('CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', 'noeviction');
+      await both('FLUSHALL');
+    }
+  });
+
+  it('used_memory counts a latency histogram per command used (freed by CONFIG RESETSTAT)', async () => {
+    const mem = async (conn: RawConnection) => {
+      const text = await info(conn, 'memory');
+      const f = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)![1]);
+      return f('used_memory') - f('mem_clients_normal');
+    };
+    await both('FLUSHALL');
+    await both('CONFIG', 'RESETSTAT');
+    await both('PING'); // CONFIG|RESETSTAT's and INFO's histograms come back after a reset
+    await mem(r);
+    await mem(k);
+    const base = [await mem(r), await mem(k)];
+    for (const argv of [['ECHO', 'x'], ['TIME'], ['LASTSAVE'], ['DBSIZE'], ['EXISTS', 'a'], ['TYPE', 'a'], ['OBJECT', 'HELP'], ['CLIENT', 'GETNAME'], ['DBSIZE'], ['TIME']]) await both(...argv);
+    const grown = [(await mem(r)) - base[0], (await mem(k)) - base[1]];
+    assert.ok(Math.abs(grown[0] - grown[1]) <= 1024, `8 new commands: used_memory grew ${grown[0]} on Redis, ${grown[1]} on Cinnabar`);
+    await both('CONFIG', 'SET', 'latency-tracking', 'no');
+    const off = [await mem(r), await mem(k)];
+    await both('GETDEL', 'nope');
+    assert.deepEqual([(await mem(r)) - off[0], (await mem(k)) - off[1]], [0, 0], 'no histogram while latency-tracking is off');
+    await both('CONFIG', 'SET', 'latency-tracking', 'yes');
+  });
+
   it('latencystats lines name the configured percentiles', async () => {
     await both('CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 99.9 100');
     await both('PING');

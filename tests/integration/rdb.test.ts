@@ -17,6 +17,7 @@ import { RawConnection, decodeReply, type Reply } from '../helpers/resp';
 import { freePort, hasRedisCli, redisServerPath, skipWithoutRedis, startCinnabar, startRedis } from '../helpers/servers';
 import { repoRoot } from '../helpers/cases';
 import type { RunningServer } from '../../src/index';
+import { RdbManager } from '../../src/persistence/manager';
 
 const BIN = path.join(repoRoot, 'dist', 'src', 'bin', 'cinnabar-server.js');
 const noRedis = skipWithoutRedis();
@@ -58,6 +59,21 @@ async function waitBgsaveDone(c: RawConnection, timeoutMs = 60000): Promise<stri
     if (Date.now() > deadline) throw new Error('BGSAVE did not finish');
     await sleep(20);
   }
+}
+
+function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => child.kill('SIGKILL'), 30000);
+    child.on('exit', (status) => {
+      clearTimeout(t);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 function checkRdb(file: string): string {
@@ -171,6 +187,7 @@ describe('RDB files', () => {
     await rc.call('CONFIG', 'SET', 'list-compress-depth', '1');
     await rc.call('RPUSH', 'compressed', ...Array.from({ length: 5000 }, (_, i) => `c${i}`));
     await sleep(20);
+    await rc.call('EXISTS', 'gone'); // expired: deleted now, so it is in neither dataset
     const digest = await q(rc, 'DEBUG', 'DIGEST');
     assert.equal(await q(rc, 'SAVE'), 'OK');
     const dir = tmpdir('r2c');
@@ -198,6 +215,37 @@ describe('RDB files', () => {
     assert.match(String(await q(c, 'DEBUG', 'RELOAD', 'BOGUS')), /only supports the MERGE, NOFLUSH and NOSAVE options/);
     c.close();
     await p.kill9();
+  });
+
+  it('writes IDLE and FREQ records and honours rdbchecksum / rdbcompression no', { skip: noRedis || !hasCheckRdb ? 'needs redis-server and redis-check-rdb' : false }, async () => {
+    for (const [policy, extra] of [
+      ['allkeys-lru', ['rdbchecksum', 'no']],
+      ['allkeys-lfu', ['rdbcompression', 'no']],
+    ] as const) {
+      const dir = tmpdir('meta');
+      // rdbchecksum is immutable: set at startup.
+      const s = await startCinnabar({ dir, 'maxmemory-policy': policy, [extra[0]]: extra[1] });
+      const c = await RawConnection.connect(s.port);
+      await populate(c);
+      const digest = await q(c, 'DEBUG', 'DIGEST');
+      assert.equal(await q(c, 'SAVE'), 'OK');
+      const check = checkRdb(path.join(dir, 'dump.rdb'));
+      assert.match(check, /RDB looks OK/);
+      if (extra[0] === 'rdbchecksum') assert.doesNotMatch(check, /Checksum OK/);
+      c.close();
+      await s.close();
+      const r = await startRedis(['--dir', dir, '--maxmemory-policy', policy]);
+      const rc = await RawConnection.connect(r.port);
+      assert.equal(await q(rc, 'DEBUG', 'DIGEST'), digest);
+      rc.close();
+      await r.close();
+      const s2 = await startCinnabar({ dir, 'maxmemory-policy': policy });
+      await s2.server.startup();
+      const c2 = await RawConnection.connect(s2.port);
+      assert.equal(await q(c2, 'DEBUG', 'DIGEST'), digest);
+      c2.close();
+      await s2.close();
+    }
   });
 
   it('skips keys that expired while on disk and counts them', async () => {
@@ -271,7 +319,7 @@ describe('BGSAVE', () => {
     const c = await RawConnection.connect(s.port);
     await c.call('FLUSHALL');
     // A huge list first (its encoding is under way when writers hit it), then the rest, then another huge key.
-    await c.call('RPUSH', 'huge-first', ...Array.from({ length: 100000 }, (_, i) => `h${i}`));
+    for (let k = 0; k < 10; k++) await c.call('RPUSH', 'huge-first', ...Array.from({ length: 10000 }, (_, i) => `h${k * 10000 + i}`));
     await populate(c, 2);
     for (let db = 2; db <= 3; db++) {
       await c.call('SELECT', String(db));
@@ -335,6 +383,10 @@ describe('BGSAVE', () => {
     await Promise.all(loops);
     assert.equal(infoField(info, 'rdb_last_bgsave_status'), 'ok');
     assert.ok(writes > 200, `only ${writes} writes ran during the save`);
+    // Keys were written out of turn before writes, a flushed table was kept, big values went in slices
+    // (tests/unit/persistence-snapshot.test.ts drives every hook path deterministically).
+    const k = RdbManager.of(s.server).lastCounters!;
+    for (const name of ['early', 'detached', 'jobs'] as const) assert.ok(k[name] > 0, `${name}: ${JSON.stringify(k)}`);
     assert.notEqual(await q(c, 'DEBUG', 'DIGEST'), digest);
     await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '0');
 
@@ -499,6 +551,9 @@ describe('save points, SHUTDOWN and MISCONF', () => {
     assert.match((await c.call('SET', 'b', '2')).toString(), /^-MISCONF/);
     assert.match((await c.call('EXEC')).toString(), /^-EXECABORT/);
     assert.equal((await c.call('SAVE')).toString(), '-ERR\r\n');
+    // SHUTDOWN cannot save either: it fails and the server keeps running.
+    assert.equal((await c.call('SHUTDOWN')).toString(), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
+    assert.equal(await q(c, 'GET', 'a'), '1');
     // With stop-writes-on-bgsave-error no, or once a save succeeds, writes work again.
     await c.call('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no');
     assert.equal(await q(c, 'SET', 'b', '2'), 'OK');
@@ -535,7 +590,8 @@ describe('redis-cli --rdb', { skip: !hasRedisCli() || !hasCheckRdb ? 'redis-cli 
     for (const diskless of ['yes', 'no']) {
       await c.call('CONFIG', 'SET', 'repl-diskless-sync', diskless);
       const out = path.join(dir, `export-${diskless}.rdb`);
-      const r = spawnSync('redis-cli', ['-p', String(s.port), '--rdb', out], { encoding: 'utf8', timeout: 30000 });
+      // Not spawnSync: the server runs in this process.
+      const r = await run('redis-cli', ['-p', String(s.port), '--rdb', out]);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr + r.stdout, /Transfer finished with success/);
       assert.match(checkRdb(out), /RDB looks OK/);

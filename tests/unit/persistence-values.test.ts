@@ -12,7 +12,9 @@ import { RawConnection, decodeReply } from '../helpers/resp';
 import type { RunningServer } from '../../src/index';
 import { crc64 } from '../../src/persistence/crc64';
 import { createDumpPayload, loadDumpPayload, verifyDumpPayload } from '../../src/persistence/dump';
-import { RdbError, RdbWriter } from '../../src/persistence/rdb-encoding';
+import { RdbError, RdbReader, RdbWriter } from '../../src/persistence/rdb-encoding';
+import { RdbManager } from '../../src/persistence/manager';
+import { loadRdb } from '../../src/persistence/rdb-file';
 import { ListpackBuilder } from '../../src/persistence/listpack';
 import { encodeZiplist } from '../../src/persistence/ziplist';
 import { DEFAULT_SAVE_OPTIONS, quicklistLayout } from '../../src/persistence/rdb-values';
@@ -358,5 +360,59 @@ describe('quicklist layout', () => {
       quicklistLayout(plain, 50).map((n) => [n.end - n.start, n.plain]),
       [[1, false], [1, true], [1, false]],
     );
+  });
+});
+
+describe('corrupt RDB files', () => {
+  it('fail to load with RdbError only, whatever byte is wrong', async () => {
+    const a = await startCinnabar();
+    const b = await startCinnabar();
+    try {
+      const c = await RawConnection.connect(a.port);
+      for (const argv of [
+        ['SET', 's', 'hello'],
+        ['SET', 'n', '12345'],
+        ['SET', 'z', 'x'.repeat(300)],
+        ['RPUSH', 'l', ...Array.from({ length: 300 }, (_, i) => `e${i}`)],
+        ['SADD', 'is', '1', '2', '3'],
+        ['SADD', 'hs', 'a', 'b'],
+        ['HSET', 'h', 'f', 'v', 'g', 'w'],
+        ['HSET', 'bh', ...Array.from({ length: 200 }, (_, i) => [`f${i}`, `v${i}`]).flat()],
+        ['ZADD', 'zs', '1', 'a', '2', 'b'],
+        ['ZADD', 'bz', ...Array.from({ length: 200 }, (_, i) => [String(i), `m${i}`]).flat()],
+        ['XADD', 'st', '1-1', 'a', '1'],
+        ['XGROUP', 'CREATE', 'st', 'g', '0'],
+        ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'st', '>'],
+        ['SET', 't', 'v', 'EX', '1000'],
+      ]) await c.call(...argv);
+      c.close();
+      const good = RdbManager.of(a.server).payload();
+      let seed = 7;
+      const rnd = (n: number) => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      for (let k = 0; k < 3000; k++) {
+        const bad = Buffer.from(k % 10 === 0 ? good.subarray(0, rnd(good.length)) : good);
+        if (k % 10 !== 0) for (let j = 1 + rnd(3); j > 0; j--) bad[9 + rnd(bad.length - 9)] = rnd(256);
+        for (const db of b.server.dbs) db.flush();
+        try {
+          loadRdb(new RdbReader(bad), {
+            dbs: b.server.dbs,
+            ctx: { limits: b.server.limits, now: Date.now() },
+            checksum: false,
+            skipExpired: true,
+            allowDup: false,
+            store: (db, key, v) => void db.add(key, v),
+            log: () => undefined,
+          });
+        } catch (e) {
+          assert.ok(e instanceof RdbError, `case ${k}: ${(e as Error).stack}`);
+        }
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

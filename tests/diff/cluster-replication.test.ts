@@ -1,0 +1,3 @@
+import { runCaseFile } from '../helpers/cases';
+
+runCaseFile('cluster-replication.txt');
