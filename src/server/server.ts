@@ -322,6 +322,7 @@ export class Server implements DbHost {
   keyExpired(db: Database, key: string): void {
     this.notify(NOTIFY_EXPIRED, 'expired', key, db.id);
     this.keyModified(db, key, null);
+    // A lazy expiry inside a command joins that command's MULTI/EXEC block, as in Redis 7.0.
     this.propagate(db.id, [this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   }
 
@@ -476,6 +477,11 @@ export class Server implements DbHost {
       (this.propagateBuffer ??= []).push([dbid, argv]);
       return;
     }
+    this.propagateNow(dbid, argv);
+  }
+
+  /** Propagate immediately, never buffered into the running command's block. */
+  propagateNow(dbid: number, argv: string[]): void {
     for (const p of this.propagators) p(dbid, argv);
     this.propagateDb = dbid;
   }

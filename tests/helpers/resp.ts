@@ -216,6 +216,7 @@ export class RawConnection {
   }
 
   close(): void {
+    this.closed = true;
     this.sock.destroy();
   }
 }
