@@ -13,6 +13,8 @@
  *   ~type SPOP s            compare only the reply's type byte
  *   ~len SRANDMEMBER s 3    compare only the type and element count
  *   ~skip DEBUG SLEEP 0     run on both, compare nothing
+ *   ~none PING              no reply is expected (CLIENT REPLY OFF/SKIP): both stay silent
+ *   ~drain EXEC             compare whatever bytes arrive within 60 ms (partial or extra replies)
  *
  * and directives:
  *
@@ -28,7 +30,7 @@ import { startCinnabar, startRedis, type TestServer } from './servers';
 import type { RunningServer } from '../../src/index';
 import type { ServerOptions } from '../../src/server/server';
 
-export type Mode = 'exact' | 'sort' | 'pairs' | 'deep' | 'type' | 'len' | 'skip';
+export type Mode = 'exact' | 'sort' | 'pairs' | 'deep' | 'type' | 'len' | 'skip' | 'none' | 'drain';
 
 export interface Step {
   line: number;
@@ -62,7 +64,7 @@ export function parseCases(text: string, file = 'inline'): Case[] {
       cases.push(cur);
     }
     let mode: Mode = 'exact';
-    const m = /^~(sort|pairs|deep|type|len|skip)\s+/.exec(line);
+    const m = /^~(sort|pairs|deep|type|len|skip|none|drain)\s+/.exec(line);
     if (m) {
       mode = m[1] as Mode;
       line = line.slice(m[0].length);
@@ -199,7 +201,20 @@ export class DiffPair {
             const data = st.kind === 'raw' ? st.raw! : encodeCommand(st.argv);
             r.write(data);
             k.write(data);
+            if (st.mode === 'none' || st.mode === 'drain') {
+              // Give replies time to arrive, then compare the raw bytes (none at all for ~none).
+              const [a, b] = await Promise.all([r.drain(60), k.drain(60)]);
+              if (st.mode === 'none' && (a.length || b.length)) fail('a reply arrived where none was expected', a, b);
+              else if (!a.equals(b)) fail('bytes differ', a, b);
+              continue;
+            }
             const [a, b] = await Promise.all([r.readReply().catch((e) => Buffer.from(`<${e.message}>`)), k.readReply().catch((e) => Buffer.from(`<${e.message}>`))]);
+            // Both silent is no agreement: a command that never answers hides everything after it.
+            const timedOut = (x: Buffer) => x[0] === 60 /* '<' */ && x.toString('latin1').startsWith('<timeout');
+            if (timedOut(a) && timedOut(b)) {
+              fail('no reply from either server (blocked? use ~none for commands that stay silent)', a, b);
+              return out;
+            }
             const why = compareReplies(st.mode, a, b);
             if (why) fail(why, a, b);
           }
