@@ -185,7 +185,7 @@ function populate(c: Client, argv: string[]): void {
 const addresses = new WeakMap<object, number>();
 let nextAddress = 0x7f0000100000;
 function addressOf(db: Database, e: number): string {
-  const v = db.dict.values[e] as unknown;
+  const v = db.dict.valueAt(e) as unknown;
   if (typeof v === 'object' && v !== null) {
     let a = addresses.get(v);
     if (a === undefined) {
@@ -195,7 +195,7 @@ function addressOf(db: Database, e: number): string {
     }
     return '0x' + a.toString(16);
   }
-  return '0x' + (0x7f0000000000 + ((crypto.createHash('sha1').update(db.dict.keys[e], 'latin1').digest().readUInt32BE(0) & 0xffffff) << 4)).toString(16);
+  return '0x' + (0x7f0000000000 + ((crypto.createHash('sha1').update(db.dict.keyAt(e), 'latin1').digest().readUInt32BE(0) & 0xffffff) << 4)).toString(16);
 }
 
 function debugObject(c: Client, argv: string[]): void {
@@ -205,7 +205,7 @@ function debugObject(c: Client, argv: string[]): void {
     c.error('ERR no such key');
     return;
   }
-  const v = db.dict.values[e];
+  const v = db.dict.valueAt(e);
   const s = c.server;
   const encoding = isString(v) ? stringEncoding(v) : v.encoding();
   let refcount = 1;
@@ -268,12 +268,12 @@ function sdslen(c: Client, argv: string[]): void {
     c.error('ERR no such key');
     return;
   }
-  const v = db.dict.values[e];
+  const v = db.dict.valueAt(e);
   if (!isString(v) || typeof v === 'number' || stringEncoding(v) === 'int') {
     c.error('ERR Not an sds encoded string.');
     return;
   }
-  const key = db.dict.keys[e];
+  const key = db.dict.keyAt(e);
   const keyAlloc = sdsAlloc(key.length, true);
   const len = v instanceof ByteString ? v.length : v.length;
   let valAlloc: number, avail: number;
@@ -382,8 +382,8 @@ function datasetDigest(s: Server): Buffer {
     mixDigest(final, aux);
     for (let e = 0; e < d.size; e++) {
       const digest = Buffer.alloc(20);
-      mixDigest(digest, bytes(d.keys[e]));
-      objectDigest(digest, d.values[e], d.getExpire(e) !== 0);
+      mixDigest(digest, bytes(d.keyAt(e)));
+      objectDigest(digest, d.valueAt(e), d.getExpire(e) !== 0);
       xorDigest(final, digest);
     }
   }
@@ -395,7 +395,7 @@ function digestValue(c: Client, argv: string[]): void {
   for (let j = 2; j < argv.length; j++) {
     const digest = Buffer.alloc(20);
     const e = c.db.findLive(argv[j]);
-    if (e >= 0) objectDigest(digest, c.db.dict.values[e], c.db.dict.getExpire(e) !== 0);
+    if (e >= 0) objectDigest(digest, c.db.dict.valueAt(e), c.db.dict.getExpire(e) !== 0);
     c.w.simple(digest.toString('hex'));
   }
 }

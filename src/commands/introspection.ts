@@ -381,7 +381,7 @@ function memoryUsage(c: Client, argv: string[]): void {
     c.w.nil();
     return;
   }
-  c.w.int(keyMemoryUsage(c.db.dict.keys[e], c.db.dict.values[e]));
+  c.w.int(keyMemoryUsage(c.db.dict.keyAt(e), c.db.dict.valueAt(e)));
 }
 
 function memoryStats(c: Client): void {

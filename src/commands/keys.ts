@@ -83,7 +83,7 @@ function dbArg(c: Client, id: number): Database | null {
  */
 function addCarried(db: Database, key: string, value: Value, at: number | bigint, lru: number): void {
   const e = db.add(key, value);
-  db.dict.lru[e] = lru;
+  db.dict.setLru(e, lru);
   if (at !== 0) db.dict.setExpireExact(e, at);
 }
 
@@ -155,7 +155,7 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
     return;
   }
   const d = db.dict;
-  const value = d.values[e], lru = d.lru[e], at = d.getExpireExact(e);
+  const value = d.valueAt(e), lru = d.lruAt(e), at = d.getExpireExact(e);
   if (findWrite(db, dst) >= 0) {
     if (nx) {
       c.w.int(0);
@@ -196,7 +196,7 @@ function move(c: Client, argv: string[]): void {
     return;
   }
   const d = src.dict;
-  const value = d.values[e], lru = d.lru[e], at = d.getExpireExact(e);
+  const value = d.valueAt(e), lru = d.lruAt(e), at = d.getExpireExact(e);
   if (findWrite(dst, key) >= 0) {
     c.w.int(0);
     return;
@@ -266,9 +266,9 @@ function streamsGoing(c: Client, db: Database, replacedWith: Database | null): s
   const out: string[] = [];
   for (const key of blocking.keysWithWaiters(db)) {
     const e = db.dict.find(key);
-    if (e < 0 || typeName(db.dict.values[e]) !== 'stream') continue;
+    if (e < 0 || typeName(db.dict.valueAt(e)) !== 'stream') continue;
     const r = replacedWith === null ? -1 : replacedWith.dict.find(key);
-    if (r >= 0 && typeName(replacedWith!.dict.values[r]) === 'stream') continue;
+    if (r >= 0 && typeName(replacedWith!.dict.valueAt(r)) === 'stream') continue;
     out.push(key);
   }
   return out;
@@ -342,6 +342,7 @@ function flushall(c: Client, argv: string[]): void {
   }
   c.server.dirty++;
   c.propagateAs = [argv.slice()];
+  for (const hook of c.server.flushAllHooks) hook();
   c.w.ok();
 }
 
@@ -364,7 +365,7 @@ function keys(c: Client, argv: string[]): void {
   const now = c.db.host.now();
   const out: string[] = [];
   for (let e = 0; e < d.size; e++) {
-    const k = d.keys[e];
+    const k = d.keyAt(e);
     if (!all && !globMatch(pat, k)) continue;
     // Logically expired keys are skipped, not deleted (keyIsExpired).
     const at = d.getExpire(e);
@@ -440,7 +441,7 @@ function scan(c: Client, argv: string[]): void {
   const d = db.dict;
   const found: string[] = [];
   const visit = (e: number) => {
-    found.push(d.keys[e]);
+    found.push(d.keyAt(e));
   };
   // Visit buckets until COUNT keys are collected, at most 10*COUNT buckets: a
   // sparse table cannot make one call walk all of it.
@@ -640,7 +641,7 @@ function objectLookup(c: Client, key: string): number {
 function objectEncoding(c: Client, argv: string[]): void {
   const e = objectLookup(c, argv[2]);
   if (e < 0) return;
-  const v = c.db.dict.values[e];
+  const v = c.db.dict.valueAt(e);
   c.w.bulk(isString(v) ? stringEncoding(v) : v.encoding());
 }
 
@@ -653,7 +654,7 @@ function objectEncoding(c: Client, argv: string[]): void {
 function objectRefcount(c: Client, argv: string[]): void {
   const e = objectLookup(c, argv[2]);
   if (e < 0) return;
-  const v = c.db.dict.values[e];
+  const v = c.db.dict.valueAt(e);
   const s = c.server;
   const policy = s.config.str('maxmemory-policy');
   const sharing = s.config.num('maxmemory') === 0 || !(policy.endsWith('-lru') || policy.endsWith('-lfu'));

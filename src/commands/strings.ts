@@ -44,7 +44,7 @@ export function replyString(c: Client, v: StringValue): void {
 export function unshareString(db: Database, key: string, v: StringValue): ByteString {
   if (v instanceof ByteString && !v.embstr) return v;
   const bs = v instanceof ByteString ? new ByteString(v.buf.subarray(0, v.length)) : new ByteString(strOf(v));
-  db.dict.values[db.dict.find(key)] = bs;
+  db.dict.setValueAt(db.dict.find(key), bs);
   return bs;
 }
 
@@ -492,7 +492,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   let old: number | bigint = 0;
   let v: StringValue | undefined;
   if (e >= 0) {
-    const x = d.values[e];
+    const x = d.valueAt(e);
     if (!isString(x)) {
       c.error(WRONGTYPE);
       return;
@@ -521,7 +521,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   if (e >= 0) {
     if (typeof v === 'number' && typeof stored === 'number') {
       // int to int: same size, replace in place.
-      d.values[e] = stored;
+      d.setValueAt(e, stored);
       db.host.touch(db, e);
       db.changed(key);
     } else db.set(key, stored, true);

@@ -358,8 +358,12 @@ export class Config {
   setRaw(name: string, raw: string): void {
     const p = lookupParam(name);
     if (!p) throw new ConfigError('Bad directive or wrong number of arguments');
-    this.values.set(p.name, this.merged(p, parseValue(p, raw)));
+    const old = this.values.get(p.name)!;
+    const v = this.merged(p, parseValue(p, raw));
+    this.values.set(p.name, v);
     this.explicit.add(p.name);
+    // Subsystems caching a value (eviction policy, slowlog threshold) must see it too.
+    for (const hook of this.hooks.get(p.name) ?? []) hook(v, old);
   }
 
   /**

@@ -74,7 +74,7 @@ export class Database {
   /** Lookup for reading: expires lazily, counts hits/misses, marks access. */
   lookupRead(key: string, noTouch = false): Value | undefined {
     const e = this.lookupReadEntry(key, noTouch);
-    return e < 0 ? undefined : this.dict.values[e];
+    return e < 0 ? undefined : this.dict.valueAt(e);
   }
 
   /** lookupRead returning the entry index (-1 when missing), for TTL-like reads. */
@@ -98,7 +98,7 @@ export class Database {
     const e = this.findLive(key);
     if (e < 0) return undefined;
     this.host.touch(this, e);
-    const v = this.dict.values[e];
+    const v = this.dict.valueAt(e);
     if (!this.touched.has(key)) {
       if (this.touched.size === 0) this.host.unsettled.push(this);
       this.touched.set(key, keyMemoryUsage(key, v));
@@ -109,7 +109,7 @@ export class Database {
   /** Lookup with no side effects but lazy expiry (TYPE-like peeks use lookupRead). */
   peek(key: string): Value | undefined {
     const e = this.findLive(key);
-    return e < 0 ? undefined : this.dict.values[e];
+    return e < 0 ? undefined : this.dict.valueAt(e);
   }
 
   exists(key: string): boolean {
@@ -134,8 +134,8 @@ export class Database {
   /** Delete an expired entry as lazy or active expiry does. */
   deleteExpired(e: number): void {
     if (this.observer !== null) this.observer.beforeAccess(this, e);
-    const key = this.dict.keys[e];
-    const old = this.dict.values[e];
+    const key = this.dict.keyAt(e);
+    const old = this.dict.valueAt(e);
     if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, old);
     this.dict.removeAt(e);
     this.streamGone(key, old);
@@ -153,9 +153,9 @@ export class Database {
     const d = this.dict;
     const e = d.find(key);
     if (e >= 0) {
-      const old = d.values[e];
+      const old = d.valueAt(e);
       if (this.touched.size === 0 || !this.touched.has(key)) this.usedBytes += valueMemoryUsage(value) - valueMemoryUsage(old);
-      d.values[e] = value;
+      d.setValueAt(e, value);
       this.streamGone(key, old);
       if (!keepTtl) d.setExpire(e, 0);
       this.host.touch(this, e, true);
@@ -187,7 +187,7 @@ export class Database {
   delete(key: string): boolean {
     const e = this.findLive(key);
     if (e < 0) return false;
-    const old = this.dict.values[e];
+    const old = this.dict.valueAt(e);
     if (!this.touched.has(key)) this.usedBytes -= keyMemoryUsage(key, old);
     this.dict.removeAt(e);
     this.streamGone(key, old);
@@ -223,7 +223,7 @@ export class Database {
     if (this.touched.size === 0) return;
     for (const [key, before] of this.touched) {
       const e = this.dict.find(key);
-      const now = e < 0 ? 0 : keyMemoryUsage(key, this.dict.values[e]);
+      const now = e < 0 ? 0 : keyMemoryUsage(key, this.dict.valueAt(e));
       this.usedBytes += now - before;
     }
     this.touched.clear();
@@ -261,7 +261,7 @@ export class Database {
     const allVolatile = d.size === d.volatileSize;
     for (let tries = 100; d.size > 0; ) {
       const e = d.randomEntry();
-      const key = d.keys[e];
+      const key = d.keyAt(e);
       if (d.getExpire(e) === 0) return key;
       if (this.host.expiryFrozen && allVolatile && --tries === 0) return key;
       if (this.findLive(key) >= 0) return key;

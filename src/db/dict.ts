@@ -22,6 +22,11 @@
  */
 
 const NONE = -1;
+/** Int32 slots per entry in `meta`: hash, next in chain, LRU/LFU mark, place in the volatile list. */
+const META = 4;
+const M_NEXT = 1;
+const M_LRU = 2;
+const M_VPOS = 3;
 const MIN_BUCKETS = 4;
 /** Buckets moved per write while a rehash is under way. */
 const REHASH_STEP = 1;
@@ -65,17 +70,18 @@ export interface DictMoveListener {
 }
 
 export class Dict<V> {
-  keys: string[] = [];
-  values: V[] = [];
-  private hashes: Uint32Array;
-  private next: Int32Array;
-  /** LRU clock (seconds, 24 bits as Redis) or LFU counter packed by the caller. */
-  lru: Uint32Array;
+  /**
+   * Keys and values interleaved (kv[2e] is entry e's key, kv[2e+1] its value),
+   * and per-entry integers interleaved in `meta` (META slots per entry: hash,
+   * chain link, LRU/LFU mark, place in the volatile list): a lookup touches
+   * one cache line of each instead of one per field.
+   */
+  private kv: unknown[] = [];
+  private meta: Int32Array;
   /** Absolute expiry in ms, 0 for none; allocated on first use. */
   private expires: Float64Array | null = null;
-  /** Dense list of entry indexes that have an expiry, and each entry's place in it. */
+  /** Dense list of entry indexes that have an expiry (each entry's place is in meta). */
   private volatile: Int32Array | null = null;
-  private volatilePos: Int32Array | null = null;
   private volatileCount = 0;
   /**
    * Expiries past 2^53 ms (PEXPIREAT up to LLONG_MAX is legal), kept exact by
@@ -95,10 +101,13 @@ export class Dict<V> {
 
   constructor(initialCapacity = 16) {
     const cap = Math.max(MIN_BUCKETS, nextPow2(initialCapacity));
-    this.hashes = new Uint32Array(cap);
-    this.next = new Int32Array(cap);
-    this.lru = new Uint32Array(cap);
+    this.meta = new Int32Array(cap * META);
     this.table0 = new Int32Array(cap).fill(NONE);
+  }
+
+  /** Entries the arrays hold room for. */
+  private get capacity(): number {
+    return this.meta.length / META;
   }
 
   get volatileSize(): number {
@@ -109,17 +118,42 @@ export class Dict<V> {
     return this.rehashIdx !== -1;
   }
 
+  // ---- entries by index (0..size-1) -------------------------------------------
+
+  keyAt(e: number): string {
+    return this.kv[2 * e] as string;
+  }
+
+  valueAt(e: number): V {
+    return this.kv[2 * e + 1] as V;
+  }
+
+  setValueAt(e: number, v: V): void {
+    this.kv[2 * e + 1] = v;
+  }
+
+  /** LRU clock (seconds, 24 bits as Redis) or LFU counter packed by the caller. */
+  lruAt(e: number): number {
+    return this.meta[e * META + M_LRU] >>> 0;
+  }
+
+  setLru(e: number, v: number): void {
+    this.meta[e * META + M_LRU] = v;
+  }
+
   /** Entry index of key, or -1. */
   find(key: string): number {
     if (this.size === 0) return NONE;
     if (this.rehashIdx !== -1) this.rehashStep();
-    const h = hashKey(key);
+    const h = hashKey(key) | 0;
+    const meta = this.meta, kv = this.kv;
     let t = this.table0;
     for (let pass = 0; pass < 2; pass++) {
       let e = t[h & (t.length - 1)];
       while (e !== NONE) {
-        if (this.hashes[e] === h && this.keys[e] === key) return e;
-        e = this.next[e];
+        const m = e * META;
+        if (meta[m] === h && kv[2 * e] === key) return e;
+        e = meta[m + M_NEXT];
       }
       if (this.table1 === null) break;
       t = this.table1;
@@ -129,7 +163,7 @@ export class Dict<V> {
 
   get(key: string): V | undefined {
     const e = this.find(key);
-    return e === NONE ? undefined : this.values[e];
+    return e === NONE ? undefined : this.valueAt(e);
   }
 
   /**
@@ -139,7 +173,7 @@ export class Dict<V> {
   set(key: string, value: V): number {
     const e = this.find(key);
     if (e !== NONE) {
-      this.values[e] = value;
+      this.setValueAt(e, value);
       return e;
     }
     return this.insertNew(key, value, hashKey(key));
@@ -149,18 +183,17 @@ export class Dict<V> {
   insertNew(key: string, value: V, h = hashKey(key)): number {
     this.expandIfNeeded();
     const e = this.size;
-    if (e === this.hashes.length) this.growEntries();
-    this.keys.push(key);
-    this.values.push(value);
-    this.hashes[e] = h;
-    this.lru[e] = 0;
-    if (this.expires !== null) {
-      this.expires[e] = 0;
-      this.volatilePos![e] = NONE;
-    }
+    if (e === this.capacity) this.growEntries(this.capacity * 2);
+    this.kv.push(key, value);
+    const m = e * META;
+    const meta = this.meta;
+    meta[m] = h | 0;
+    meta[m + M_LRU] = 0;
+    meta[m + M_VPOS] = NONE;
+    if (this.expires !== null) this.expires[e] = 0;
     const t = this.table1 ?? this.table0;
     const b = h & (t.length - 1);
-    this.next[e] = t[b];
+    meta[m + M_NEXT] = t[b];
     t[b] = e;
     this.size++;
     return e;
@@ -175,7 +208,8 @@ export class Dict<V> {
 
   /** Remove the entry at index e, moving the last entry into its place. */
   removeAt(e: number): void {
-    this.unlink(e, this.hashes[e]);
+    const meta = this.meta;
+    this.unlink(e, meta[e * META]);
     if (this.expires !== null && this.expires[e] !== 0) this.dropVolatile(e);
     const last = this.size - 1;
     if (this.bigExpires !== null) {
@@ -188,44 +222,38 @@ export class Dict<V> {
     }
     if (e !== last) {
       // Re-point whatever referenced `last` at e.
-      const h = this.hashes[last];
+      const lm = last * META;
+      const h = meta[lm];
       const [t, b] = this.bucketOf(h, last);
       if (t[b] === last) t[b] = e;
       else {
         let p = t[b];
-        while (this.next[p] !== last) p = this.next[p];
-        this.next[p] = e;
+        while (meta[p * META + M_NEXT] !== last) p = meta[p * META + M_NEXT];
+        meta[p * META + M_NEXT] = e;
       }
-      this.keys[e] = this.keys[last];
-      this.values[e] = this.values[last];
-      this.hashes[e] = h;
-      this.next[e] = this.next[last];
-      this.lru[e] = this.lru[last];
+      const kv = this.kv;
+      kv[2 * e] = kv[2 * last];
+      kv[2 * e + 1] = kv[2 * last + 1];
+      meta.copyWithin(e * META, lm, lm + META);
       if (this.expires !== null) {
         this.expires[e] = this.expires[last];
-        const vp = this.volatilePos![last];
-        this.volatilePos![e] = vp;
+        const vp = meta[e * META + M_VPOS];
         if (vp !== NONE) this.volatile![vp] = e;
       }
       if (this.onMove !== null) this.onMove(last, e);
     }
-    this.keys.pop();
-    this.values.pop();
+    this.kv.length = 2 * last;
     this.size--;
     this.shrinkIfNeeded();
   }
 
   /** Remove every entry. */
   clear(): void {
-    this.keys = [];
-    this.values = [];
+    this.kv = [];
     this.size = 0;
-    this.hashes = new Uint32Array(16);
-    this.next = new Int32Array(16);
-    this.lru = new Uint32Array(16);
+    this.meta = new Int32Array(16 * META);
     this.expires = null;
     this.volatile = null;
-    this.volatilePos = null;
     this.volatileCount = 0;
     this.bigExpires = null;
     this.table0 = new Int32Array(MIN_BUCKETS).fill(NONE);
@@ -235,7 +263,7 @@ export class Dict<V> {
 
   /** Make room for n entries at once (DEBUG POPULATE, RDB load). */
   reserve(n: number): void {
-    while (this.hashes.length < n) this.growEntries();
+    if (this.capacity < n) this.growEntries(nextPow2(n));
     if (this.rehashIdx === -1 && this.table0.length < n) this.startRehash(nextPow2(n));
   }
 
@@ -259,7 +287,7 @@ export class Dict<V> {
     if (this.expires![e] === 0) {
       const vp = this.volatileCount++;
       this.volatile![vp] = e;
-      this.volatilePos![e] = vp;
+      this.meta[e * META + M_VPOS] = vp;
     }
     this.expires![e] = at;
   }
@@ -296,21 +324,21 @@ export class Dict<V> {
   }
 
   private allocExpires(): void {
-    const cap = this.hashes.length;
+    const cap = this.capacity;
     this.expires = new Float64Array(cap);
     this.volatile = new Int32Array(cap);
-    this.volatilePos = new Int32Array(cap).fill(NONE);
   }
 
   private dropVolatile(e: number): void {
-    const vp = this.volatilePos![e];
+    const meta = this.meta;
+    const vp = meta[e * META + M_VPOS];
     const lastVp = --this.volatileCount;
     if (vp !== lastVp) {
       const moved = this.volatile![lastVp];
       this.volatile![vp] = moved;
-      this.volatilePos![moved] = vp;
+      meta[moved * META + M_VPOS] = vp;
     }
-    this.volatilePos![e] = NONE;
+    meta[e * META + M_VPOS] = NONE;
   }
 
   // ---- SCAN ---------------------------------------------------------------
@@ -357,7 +385,7 @@ export class Dict<V> {
   private visitChain(e: number, visit: (e: number) => void): void {
     while (e !== NONE) {
       visit(e);
-      e = this.next[e];
+      e = this.meta[e * META + M_NEXT];
     }
   }
 
@@ -372,7 +400,7 @@ export class Dict<V> {
       let p = this.table0[b0];
       while (p !== NONE) {
         if (p === e) return [this.table0, b0];
-        p = this.next[p];
+        p = this.meta[p * META + M_NEXT];
       }
       return [this.table1, h & (this.table1.length - 1)];
     }
@@ -380,29 +408,28 @@ export class Dict<V> {
   }
 
   private unlink(e: number, h: number): void {
+    const meta = this.meta;
     const [t, b] = this.bucketOf(h, e);
     if (t[b] === e) {
-      t[b] = this.next[e];
+      t[b] = meta[e * META + M_NEXT];
       return;
     }
     let p = t[b];
-    while (this.next[p] !== e) p = this.next[p];
-    this.next[p] = this.next[e];
+    while (meta[p * META + M_NEXT] !== e) p = meta[p * META + M_NEXT];
+    meta[p * META + M_NEXT] = meta[e * META + M_NEXT];
   }
 
-  private growEntries(): void {
-    const cap = this.hashes.length * 2;
-    this.hashes = growU32(this.hashes, cap);
-    this.next = growI32(this.next, cap);
-    this.lru = growU32(this.lru, cap);
+  private growEntries(cap: number): void {
+    const meta = new Int32Array(cap * META);
+    meta.set(this.meta);
+    this.meta = meta;
     if (this.expires !== null) {
       const ex = new Float64Array(cap);
       ex.set(this.expires);
       this.expires = ex;
-      this.volatile = growI32(this.volatile!, cap);
-      const vp = new Int32Array(cap).fill(NONE);
-      vp.set(this.volatilePos!);
-      this.volatilePos = vp;
+      const vol = new Int32Array(cap);
+      vol.set(this.volatile!);
+      this.volatile = vol;
     }
   }
 
@@ -425,18 +452,15 @@ export class Dict<V> {
       this.startRehash(Math.max(MIN_BUCKETS, nextPow2(this.size)));
     }
     // Entry arrays shrink too, so a flushed big table gives memory back.
-    const cap = this.hashes.length;
+    const cap = this.capacity;
     if (cap > 64 && this.size * 4 < cap) this.shrinkEntries(Math.max(16, nextPow2(this.size * 2)));
   }
 
   private shrinkEntries(cap: number): void {
-    this.hashes = this.hashes.slice(0, cap);
-    this.next = this.next.slice(0, cap);
-    this.lru = this.lru.slice(0, cap);
+    this.meta = this.meta.slice(0, cap * META);
     if (this.expires !== null) {
       this.expires = this.expires.slice(0, cap);
       this.volatile = this.volatile!.slice(0, cap);
-      this.volatilePos = this.volatilePos!.slice(0, cap);
     }
   }
 
@@ -459,11 +483,13 @@ export class Dict<V> {
         if (--emptyVisits === 0) break;
       }
       if (this.rehashIdx >= t0.length) break;
+      const meta = this.meta;
       let e = t0[this.rehashIdx];
       while (e !== NONE) {
-        const nx = this.next[e];
-        const b = this.hashes[e] & m1;
-        this.next[e] = t1[b];
+        const m = e * META;
+        const nx = meta[m + M_NEXT];
+        const b = meta[m] & m1;
+        meta[m + M_NEXT] = t1[b];
         t1[b] = e;
         e = nx;
       }
@@ -494,7 +520,7 @@ export class Dict<V> {
       const from = t === this.table0 && this.table1 !== null ? Math.max(0, this.rehashIdx) : 0;
       for (let b = 0; b < t.length; b++) {
         let len = 0;
-        if (b >= from) for (let e = t[b]; e !== NONE; e = this.next[e]) len++;
+        if (b >= from) for (let e = t[b]; e !== NONE; e = this.meta[e * META + M_NEXT]) len++;
         chains[len] = (chains[len] ?? 0) + 1;
       }
       out.push({ size: t.length, chains });
@@ -512,16 +538,4 @@ function nextPow2(n: number): number {
   let p = MIN_BUCKETS;
   while (p < n) p *= 2;
   return p;
-}
-
-function growU32(a: Uint32Array, cap: number): Uint32Array {
-  const b = new Uint32Array(cap);
-  b.set(a);
-  return b;
-}
-
-function growI32(a: Int32Array, cap: number): Int32Array {
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
 }

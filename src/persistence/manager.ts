@@ -311,9 +311,7 @@ export class RdbManager {
 
   private constructor(private readonly s: Server) {
     // FLUSHALL ends a background save and (with save points) saves the empty dataset.
-    s.propagators.push((_dbid, argv) => {
-      if (argv.length > 0 && argv[0].length === 8 && argv[0].toLowerCase() === 'flushall') this.afterFlushall();
-    });
+    s.flushAllHooks.push(() => this.afterFlushall());
   }
 
   // ---- configuration ----------------------------------------------------------------------------
@@ -352,8 +350,8 @@ export class RdbManager {
       excludeData,
       meta: (d: Dict<Value>, e: number): KeyMeta => ({
         expire: d.getExpireExact(e),
-        idle: lru ? Math.floor(s.evictor.idleMs(d.lru[e]) / 1000) : -1,
-        freq: lfu ? s.evictor.lfuDecayed(d.lru[e]) : -1,
+        idle: lru ? Math.floor(s.evictor.idleMs(d.lruAt(e)) / 1000) : -1,
+        freq: lfu ? s.evictor.lfuDecayed(d.lruAt(e)) : -1,
       }),
     };
   }
@@ -932,11 +930,11 @@ export class RdbManager {
 /** objectSetLRUOrLFU for a loaded or restored key (lru_multiplier 1000: idle in seconds). */
 export function setLruOrLfu(s: Server, db: Database, e: number, lfu: boolean, freq: number, idle: number): void {
   if (lfu) {
-    if (freq >= 0) db.dict.lru[e] = (((Math.floor(Date.now() / 60000) & 0xffff) << 8) | freq) >>> 0;
+    if (freq >= 0) db.dict.setLru(e, (((Math.floor(Date.now() / 60000) & 0xffff) << 8) | freq) >>> 0);
   } else if (idle >= 0) {
     let abs = s.lruClock - idle;
     if (abs < 0) abs += LRU_CLOCK_MAX;
-    db.dict.lru[e] = abs & LRU_CLOCK_MAX;
+    db.dict.setLru(e, abs & LRU_CLOCK_MAX);
   }
 }
 

@@ -156,13 +156,13 @@ export class Snapshot implements WriteObserver {
 
   beforeAccess(db: Database, e: number): void {
     const d = db.dict;
-    if (this.job !== null && this.job.value === d.values[e]) {
+    if (this.job !== null && this.job.value === d.valueAt(e)) {
       this.counters.drained++;
       this.finishJob();
     }
     const st = this.byDict.get(d);
     if (st === undefined || e < st.cursor) return;
-    const key = d.keys[e];
+    const key = d.keyAt(e);
     if (st.done.has(key)) return;
     st.done.add(key);
     this.saveOutOfTurn(st, e);
@@ -171,7 +171,7 @@ export class Snapshot implements WriteObserver {
   added(db: Database, e: number): void {
     const st = this.byDict.get(db.dict);
     if (st === undefined || e < st.cursor) return;
-    st.done.add(db.dict.keys[e]);
+    st.done.add(db.dict.keyAt(e));
   }
 
   beforeFlush(db: Database): void {
@@ -186,7 +186,7 @@ export class Snapshot implements WriteObserver {
 
   private moved(st: DictState, from: number, to: number): void {
     if (to >= st.cursor || from < st.cursor) return;
-    const key = st.dict.keys[to];
+    const key = st.dict.keyAt(to);
     // Below the cursor now: counted as written from here on.
     if (st.done.delete(key)) return;
     this.counters.moved++;
@@ -196,7 +196,7 @@ export class Snapshot implements WriteObserver {
   /** Write entry e now, before a command touches it. */
   private saveOutOfTurn(st: DictState, e: number): void {
     const d = st.dict;
-    const v = d.values[e];
+    const v = d.valueAt(e);
     const meta = this.opts.meta(d, e);
     this.keysProcessed++;
     this.counters.early++;
@@ -205,18 +205,18 @@ export class Snapshot implements WriteObserver {
       this.counters.cloned++;
       // (JS strings are immutable: no copy needed.)
       const copy = typeof v === 'string' ? v : (v as { clone(): Value }).clone();
-      this.deferred.push({ dbid: st.dbid, key: d.keys[e], value: copy, meta });
+      this.deferred.push({ dbid: st.dbid, key: d.keyAt(e), value: copy, meta });
       return;
     }
     if (this.appending !== null) {
       // The file is taking a big record: this one waits its turn.
       const w = new RdbWriter(this.opts.compress, false);
-      this.writeKey(w, d.keys[e], v, meta);
+      this.writeKey(w, d.keyAt(e), v, meta);
       this.side.push({ dbid: st.dbid, data: Buffer.from(w.take()) });
       return;
     }
     this.select(st.dbid);
-    this.writeKey(this.w, d.keys[e], v, meta);
+    this.writeKey(this.w, d.keyAt(e), v, meta);
     this.w.maybeFlush();
   }
 
@@ -335,9 +335,9 @@ export class Snapshot implements WriteObserver {
         continue;
       }
       const e = st.cursor++;
-      const key = d.keys[e];
+      const key = d.keyAt(e);
       if (st.done.size !== 0 && st.done.delete(key)) continue;
-      const v = d.values[e];
+      const v = d.valueAt(e);
       const meta = this.opts.meta(d, e);
       this.keysProcessed++;
       if (isBigValue(v)) this.startJob(st.dbid, key, v, meta);

@@ -9,9 +9,10 @@ export function writeLatin1(buf: Buffer, s: string, offset: number): number {
   return (buf as unknown as Latin1Writer).latin1Write(s, offset);
 }
 
-type Latin1Reader = { latin1Slice(start: number, end: number): string };
+type Latin1Slice = (this: Buffer, start: number, end: number) => string;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
 
 /** buf.toString('latin1', start, end) without the argument checks and encoding dispatch. */
 export function readLatin1(buf: Buffer, start: number, end: number): string {
-  return (buf as unknown as Latin1Reader).latin1Slice(start, end);
+  return latin1Slice.call(buf, start, end);
 }

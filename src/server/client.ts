@@ -157,10 +157,12 @@ export class Client {
   /** Socket data: parse and run every complete command, then flush once. */
   onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.lastInteraction = Date.now();
+    const now = Date.now();
+    this.lastInteraction = now;
     const parser = this.parser;
     parser.feed(chunk);
     this.parser.limits.maxBulkLen = this.server.config.num('proto-max-bulk-len');
+    this.server.batch(64, now);
     try {
       for (;;) {
         // A blocked client's further commands wait until it is served (as Redis).
@@ -177,6 +179,8 @@ export class Client {
       this.error('ERR ' + e.message);
       this.server.log.verbose(`Protocol error (${e.message}) from client: ${this.describe()}`);
       this.closeAfterReply = true;
+    } finally {
+      this.server.batch(0);
     }
     if (parser.pending > this.server.config.num('client-query-buffer-limit')) {
       this.server.log.warning(`Closing client that reached max query buffer length: ${this.describe()} (qbuf initial bytes: ...)`);

@@ -23,15 +23,19 @@ export class Evictor {
   private pool: Candidate[] = [];
   private nextDb = 0;
 
-  constructor(private server: Server) {}
+  /** maxmemory-policy and whether it is an LFU one, kept current by a config hook (read on every access). */
+  policy: string;
+  lfu: boolean;
 
-  get policy(): string {
-    return this.server.config.str('maxmemory-policy');
+  constructor(private server: Server) {
+    this.policy = server.config.str('maxmemory-policy');
+    this.lfu = this.policy.endsWith('-lfu');
+    server.config.onChange('maxmemory-policy', (v) => {
+      this.policy = v as string;
+      this.lfu = this.policy.endsWith('-lfu');
+    });
   }
 
-  get lfu(): boolean {
-    return this.policy.endsWith('-lfu');
-  }
 
   /** Memory over the limit, or 0. */
   private overLimit(): number {
@@ -85,7 +89,7 @@ export class Evictor {
         const e = volatile ? d.randomVolatile() : d.randomEntry();
         if (e >= 0) {
           this.nextDb = (this.nextDb + i + 1) % dbs.length;
-          return { db, key: d.keys[e] };
+          return { db, key: d.keyAt(e) };
         }
       }
       return null;
@@ -116,10 +120,10 @@ export class Evictor {
   private consider(db: Database, e: number, policy: string): void {
     const d = db.dict;
     let score: number;
-    if (policy.endsWith('-lru')) score = this.idleMs(d.lru[e]);
-    else if (policy.endsWith('-lfu')) score = 255 - this.lfuDecayed(d.lru[e]);
+    if (policy.endsWith('-lru')) score = this.idleMs(d.lruAt(e));
+    else if (policy.endsWith('-lfu')) score = 255 - this.lfuDecayed(d.lruAt(e));
     else score = Number.MAX_SAFE_INTEGER - d.getExpire(e); // volatile-ttl: sooner expiry first
-    const key = d.keys[e];
+    const key = d.keyAt(e);
     const pool = this.pool;
     if (pool.some((c) => c.db === db && c.key === key)) return;
     if (pool.length >= POOL_SIZE && score <= pool[0].score) return;

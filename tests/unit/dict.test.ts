@@ -7,6 +7,11 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Dict } from '../../src/db/dict';
 
+/** Every key of d in entry order. */
+function keysOf<V>(d: Dict<V>): string[] {
+  return Array.from({ length: d.size }, (_, e) => d.keyAt(e));
+}
+
 /** A small deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -22,21 +27,21 @@ function rng(seed: number): () => number {
 /** Every invariant the table promises, checked against a model. */
 function checkAgainst(d: Dict<number>, model: Map<string, number>): void {
   assert.equal(d.size, model.size);
-  assert.equal(d.keys.length, model.size);
+  assert.equal(d.size, model.size);
   for (const [k, v] of model) {
     const e = d.find(k);
     assert.ok(e >= 0, `missing ${k}`);
-    assert.equal(d.keys[e], k);
-    assert.equal(d.values[e], v);
+    assert.equal(d.keyAt(e), k);
+    assert.equal(d.valueAt(e), v);
   }
-  for (let e = 0; e < d.size; e++) assert.equal(model.get(d.keys[e]), d.values[e]);
+  for (let e = 0; e < d.size; e++) assert.equal(model.get(d.keyAt(e)), d.valueAt(e));
 }
 
 /** Every key reached by a full SCAN (with nothing changing in between). */
 function fullScan(d: Dict<number>): string[] {
   const out: string[] = [];
   let cur = 0;
-  do cur = d.scan(cur, (e) => out.push(d.keys[e]));
+  do cur = d.scan(cur, (e) => out.push(d.keyAt(e)));
   while (cur !== 0);
   return out;
 }
@@ -119,14 +124,14 @@ describe('Dict', () => {
       let next = 0;
       const initial = 50 + Math.floor(r() * 2000);
       for (let i = 0; i < initial; i++) d.set('x' + next++, 0);
-      const atStart = new Set(d.keys);
+      const atStart = new Set(keysOf(d));
       const removed = new Set<string>();
       const seen = new Set<string>();
       let cur = 0;
       let calls = 0;
       // Phases force resizes: grow a lot, then delete most keys, then churn.
       do {
-        cur = d.scan(cur, (e) => seen.add(d.keys[e]));
+        cur = d.scan(cur, (e) => seen.add(d.keyAt(e)));
         calls++;
         const phase = calls % 30;
         const burst = Math.floor(r() * 60);
@@ -134,12 +139,12 @@ describe('Dict', () => {
           if (phase < 10) d.set('x' + next++, 0);
           else if (phase < 20) {
             if (d.size === 0) break;
-            const k = d.keys[Math.floor(r() * d.size)];
+            const k = d.keyAt(Math.floor(r() * d.size));
             d.delete(k);
             removed.add(k);
           } else if (r() < 0.5) d.set('x' + next++, 0);
           else if (d.size > 0) {
-            const k = d.keys[Math.floor(r() * d.size)];
+            const k = d.keyAt(Math.floor(r() * d.size));
             d.delete(k);
             removed.add(k);
           }
@@ -155,9 +160,9 @@ describe('Dict', () => {
   it('SCAN keeps its guarantee across a full grow and a full shrink between two calls', () => {
     const d = new Dict<number>();
     for (let i = 0; i < 1000; i++) d.set('g' + i, i);
-    const keep = new Set(d.keys.slice(0, 200));
+    const keep = new Set(keysOf(d).slice(0, 200));
     const seen = new Set<string>();
-    let cur = d.scan(0, (e) => seen.add(d.keys[e]));
+    let cur = d.scan(0, (e) => seen.add(d.keyAt(e)));
     let step = 0;
     while (cur !== 0) {
       step++;
@@ -167,7 +172,7 @@ describe('Dict', () => {
         for (let i = 200; i < 1000; i++) d.delete('g' + i);
         d.rehashFor(20);
       }
-      cur = d.scan(cur, (e) => seen.add(d.keys[e]));
+      cur = d.scan(cur, (e) => seen.add(d.keyAt(e)));
     }
     for (const k of keep) assert.ok(seen.has(k), `${k} not returned`);
   });
@@ -189,7 +194,7 @@ describe('Dict', () => {
     for (let i = 0; i < 100; i++) d.set('u' + i, i);
     const counts = new Array(100).fill(0);
     const N = 100000;
-    for (let i = 0; i < N; i++) counts[d.values[d.randomEntry()]]++;
+    for (let i = 0; i < N; i++) counts[d.valueAt(d.randomEntry())]++;
     // Chi-square with 99 degrees of freedom: far below 200 unless biased.
     let chi = 0;
     for (const c of counts) chi += ((c - N / 100) ** 2) / (N / 100);
@@ -200,7 +205,7 @@ describe('Dict', () => {
     for (let i = 0; i < 1000; i++) {
       const e = d.randomVolatile();
       assert.ok(d.getExpire(e) !== 0);
-      assert.equal(d.values[e] % 10, 0);
+      assert.equal(d.valueAt(e) % 10, 0);
     }
     assert.equal(new Dict<number>().randomEntry(), -1);
   });
@@ -218,14 +223,14 @@ describe('Dict', () => {
       }
     }
     for (let i = 0; i < 1500; i++) {
-      const k = d.keys[Math.floor(r() * d.size)];
+      const k = d.keyAt(Math.floor(r() * d.size));
       d.delete(k);
       ttl.delete(k);
       if (i % 300 === 0) {
-        for (let e = 0; e < d.size; e++) assert.equal(d.getExpire(e), ttl.get(d.keys[e]) ?? 0);
+        for (let e = 0; e < d.size; e++) assert.equal(d.getExpire(e), ttl.get(d.keyAt(e)) ?? 0);
       }
     }
-    for (let e = 0; e < d.size; e++) assert.equal(d.getExpire(e), ttl.get(d.keys[e]) ?? 0);
+    for (let e = 0; e < d.size; e++) assert.equal(d.getExpire(e), ttl.get(d.keyAt(e)) ?? 0);
     assert.equal(d.volatileSize, ttl.size);
     // Removing an expiry takes the key out of the volatile set.
     const some = [...ttl.keys()][0];
@@ -266,7 +271,7 @@ describe('Dict', () => {
     d.onMove = (from, to) => moves.push([from, to]);
     d.delete('m1');
     assert.deepEqual(moves, [[4, 1]]);
-    assert.equal(d.keys[1], 'm4');
+    assert.equal(d.keyAt(1), 'm4');
     d.delete('m4');
     d.delete('m2'); // the last entry: nothing moves
     assert.deepEqual(moves, [[4, 1], [3, 1]]);

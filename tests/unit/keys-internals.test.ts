@@ -123,7 +123,7 @@ describe('keyspace commands inside Cinnabar', () => {
       await c.cmd('SET', 'a', 'hello');
       const db0 = s.server.dbs[0];
       const minutes = Math.floor(Date.now() / 60000) & 0xffff;
-      db0.dict.lru[db0.dict.find('a')] = (minutes << 8) | 200;
+      db0.dict.setLru(db0.dict.find('a'), (minutes << 8) | 200);
       await c.cmd('RENAME', 'a', 'b');
       assert.ok(((await c.cmd('OBJECT', 'FREQ', 'b')) as number) >= 200);
       await c.cmd('MOVE', 'b', '3');
@@ -141,7 +141,7 @@ describe('keyspace commands inside Cinnabar', () => {
     await c.cmd('FLUSHALL');
     await c.cmd('SET', 'a', 'hello');
     const db0 = s.server.dbs[0];
-    db0.dict.lru[db0.dict.find('a')] = (s.server.lruClock - 100) & 0xffffff;
+    db0.dict.setLru(db0.dict.find('a'), (s.server.lruClock - 100) & 0xffffff);
     await c.cmd('TTL', 'a');
     await c.cmd('TYPE', 'a');
     await c.cmd('EXISTS', 'a');
