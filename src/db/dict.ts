@@ -143,9 +143,14 @@ export class Dict<V> {
 
   /** Entry index of key, or -1. */
   find(key: string): number {
-    if (this.size === 0) return NONE;
+    if (this.size === 0) {
+      this.lastKey = null;
+      return NONE;
+    }
     if (this.rehashIdx !== -1) this.rehashStep();
     const h = hashKey(key) | 0;
+    this.lastKey = key;
+    this.lastHash = h;
     const meta = this.meta, kv = this.kv;
     let t = this.table0;
     for (let pass = 0; pass < 2; pass++) {
@@ -179,8 +184,12 @@ export class Dict<V> {
     return this.insertNew(key, value, hashKey(key));
   }
 
+  /** The key of the last find() and its hash: an insert after a miss needs not hash again. */
+  private lastKey: string | null = null;
+  private lastHash = 0;
+
   /** Insert a key known to be absent. */
-  insertNew(key: string, value: V, h = hashKey(key)): number {
+  insertNew(key: string, value: V, h = key === this.lastKey ? this.lastHash : hashKey(key)): number {
     this.expandIfNeeded();
     const e = this.size;
     if (e === this.capacity) this.growEntries(this.capacity * 2);

@@ -187,7 +187,8 @@ export class Client {
       this.close();
       return;
     }
-    this.flush();
+    // Sent with every other client's replies once this turn's reads are done.
+    if (this.w.len > 0 || this.closeAfterReply || this.killed) this.markPending();
   }
 
   /** Resume reading after being unblocked: commands that arrived meanwhile run now. */
@@ -203,6 +204,7 @@ export class Client {
     if (this.pendingFlush || this.closed) return;
     this.pendingFlush = true;
     this.server.pendingClients.push(this);
+    this.server.scheduleFlush();
   }
 
   flush(): void {

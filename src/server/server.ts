@@ -831,7 +831,6 @@ export class Server implements DbHost {
   /** Work after each top-level command: accounting, pending flushes of other clients. */
   private afterCommand(): void {
     if (this.tracking.hasPending) this.tracking.sendPending();
-    if (this.pendingClients.length > 0) this.flushPending();
   }
 
   /** Error count when the latest call() began or ended (incrCommandStatsOnError). */
@@ -841,6 +840,24 @@ export class Server implements DbHost {
     const list = this.pendingClients;
     this.pendingClients = [];
     for (const c of list) c.flush();
+  }
+
+  /**
+   * Replies leave in one pass after the event loop has handed over every
+   * socket read of this turn (Redis's beforeSleep): a client that receives
+   * several replies is woken once, which costs both sides less than one
+   * wake-up per reply.
+   */
+  private flushScheduled = false;
+  private readonly flushAll = (): void => {
+    this.flushScheduled = false;
+    if (this.pendingClients.length > 0) this.flushPending();
+  };
+
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushAll);
   }
 
   feedMonitors(c: Client, argv: string[]): void {
@@ -966,7 +983,6 @@ export class Server implements DbHost {
       this.stats.netInputBytes += d.length;
       this.stats.totalReadsProcessed++;
       c.onData(d);
-      if (this.pendingClients.length > 0) this.flushPending();
     });
     sock.on('error', () => c.close());
     sock.on('close', () => c.close());
