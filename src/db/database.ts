@@ -61,7 +61,7 @@ export class Database {
    * Invariant: usedBytes counts untouched keys at their size and touched
    * keys at their recorded size, so setters skip touched keys.
    */
-  private touched = new Map<string, number>();
+  private touched = new TouchedKeys();
 
   constructor(readonly id: number, readonly host: DbHost) {}
 
@@ -101,7 +101,7 @@ export class Database {
     const v = this.dict.valueAt(e);
     if (!this.touched.has(key)) {
       if (this.touched.size === 0) this.host.unsettled.push(this);
-      this.touched.set(key, keyMemoryUsage(key, v));
+      this.touched.add(key, e, valueMemoryUsage(v));
     }
     return v;
   }
@@ -220,13 +220,20 @@ export class Database {
 
   /** Settle the memory accounting of values changed in place by the last command. */
   settle(): void {
-    if (this.touched.size === 0) return;
-    for (const [key, before] of this.touched) {
-      const e = this.dict.find(key);
-      const now = e < 0 ? 0 : keyMemoryUsage(key, this.dict.valueAt(e));
-      this.usedBytes += now - before;
+    const t = this.touched;
+    const n = t.size;
+    if (n === 0) return;
+    const d = this.dict;
+    for (let i = 0; i < n; i++) {
+      const key = t.keys[i];
+      // Usually the entry is where it was, holding the same (changed) value.
+      let e = t.entries[i];
+      if (e >= d.size || d.keyAt(e) !== key) e = d.find(key);
+      if (e < 0) {
+        this.usedBytes -= t.befores[i] + keyOverhead(key); // deleted: its whole recorded size goes
+      } else this.usedBytes += valueMemoryUsage(d.valueAt(e)) - t.befores[i];
     }
-    this.touched.clear();
+    t.clear();
   }
 
   get hasUnsettled(): boolean {
@@ -304,3 +311,50 @@ export const NOTIFY_MODULE = 1 << 13; // d
 export const NOTIFY_NEW = 1 << 14; // n
 export const NOTIFY_ALL =
   NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE; // A
+
+/**
+ * Keys a command changes in place, with their entry index and value size
+ * before the change. Commands touch a handful: a linear scan beats a Map
+ * until there are many.
+ */
+class TouchedKeys {
+  keys: string[] = [];
+  entries: number[] = [];
+  befores: number[] = [];
+  size = 0;
+  private index: Map<string, number> | null = null;
+
+  has(key: string): boolean {
+    if (this.index !== null) return this.index.has(key);
+    const keys = this.keys;
+    for (let i = 0; i < this.size; i++) if (keys[i] === key) return true;
+    return false;
+  }
+
+  add(key: string, e: number, before: number): void {
+    const i = this.size++;
+    this.keys[i] = key;
+    this.entries[i] = e;
+    this.befores[i] = before;
+    if (this.index !== null) this.index.set(key, i);
+    else if (this.size > 8) {
+      this.index = new Map();
+      for (let j = 0; j < this.size; j++) this.index.set(this.keys[j], j);
+    }
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.index = null;
+    if (this.keys.length > 64) {
+      this.keys = [];
+      this.entries = [];
+      this.befores = [];
+    }
+  }
+}
+
+/** The part of keyMemoryUsage that is not the value: the key's sds and its dict entry. */
+function keyOverhead(key: string): number {
+  return keyMemoryUsage(key, '') - valueMemoryUsage('');
+}

@@ -14,8 +14,11 @@ export function allocSize(n: number): number {
   if (n <= 8) return 8;
   if (n <= 128) return (n + 15) & ~15;
   // Four classes per doubling above 128: 160, 192, 224, 256, 320, ...
-  const pow = 2 ** Math.floor(Math.log2(n - 1));
-  const step = pow / 4;
+  if (n < 2 ** 31) {
+    const step = (1 << (31 - Math.clz32(n - 1))) >>> 2;
+    return Math.ceil(n / step) * step;
+  }
+  const step = 2 ** Math.floor(Math.log2(n - 1)) / 4;
   return Math.ceil(n / step) * step;
 }
 

@@ -92,7 +92,19 @@ export class ReplyWriter {
   }
 
   int(n: number | bigint): void {
-    if (!this.muted) this.line(':', String(n));
+    if (this.muted) return;
+    if (typeof n === 'bigint') {
+      this.line(':', String(n));
+      return;
+    }
+    this.ensure(24);
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = 58; // :
+    p += writeDecimal(buf, p, n);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
   }
 
   bulk(s: string): void {
@@ -215,6 +227,17 @@ function writeDecimal(buf: Buffer, p: number, n: number): number {
     buf[p] = 48 + ((n / 10) | 0);
     buf[p + 1] = 48 + (n % 10);
     return 2;
+  }
+  if (n > 0 && n < 2147483648) {
+    // Digits straight into the buffer, no intermediate string.
+    let digits = 3;
+    for (let x = 1000; x <= n; x *= 10) digits++;
+    let v = n;
+    for (let i = digits - 1; i >= 0; i--) {
+      buf[p + i] = 48 + (v % 10);
+      v = (v / 10) | 0;
+    }
+    return digits;
   }
   return writeLatin1(buf, String(n), p);
 }
